@@ -1,0 +1,56 @@
+"""Dates in the reader's calendar: Buddhist Era (พ.ศ.) in Thai, Gregorian in English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language
+
+register = template.Library()
+
+BE_OFFSET = 543
+
+
+def _with_year(fmt: str, year: int) -> str:
+    """Replace the unescaped year specifiers of a date format with the given (escaped) year."""
+    out, i = [], 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "\\" and i + 1 < len(fmt):
+            out.append(fmt[i : i + 2])
+            i += 2
+            continue
+        if ch == "Y":
+            out.append("".join("\\" + d for d in str(year)))
+        elif ch == "y":
+            out.append("".join("\\" + d for d in f"{year % 100:02d}"))
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def format_local_date(value: dt.date | dt.datetime | None, fmt: str = "DATE_FORMAT") -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime) and settings.USE_TZ and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    pattern = formats.get_format(fmt) if fmt.isupper() else fmt
+    if get_language() == "th":
+        pattern = _with_year(pattern, value.year + BE_OFFSET)
+    return date_format(value, pattern)
+
+
+@register.filter
+def local_date(value, fmt: str = "DATE_FORMAT") -> str:
+    """`{{ d|local_date }}` → "3 มีนาคม 2568" in Thai, "March 3, 2025" in English."""
+    return format_local_date(value, fmt)
+
+
+@register.filter
+def local_datetime(value, fmt: str = "DATETIME_FORMAT") -> str:
+    return format_local_date(value, fmt)

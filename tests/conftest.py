@@ -1,0 +1,121 @@
+"""The cast every test can call on: one account of each role and an outsider of each kind."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests import factories
+
+ROLES = [
+    "anonymous",
+    "producer",
+    "other_producer",
+    "officer",
+    "other_officer",
+    "partner",
+    "other_partner",
+    "admin",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # allauth's rate limits live in the cache; one test's failed logins must not block the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def province(db):
+    return factories.ProvinceFactory(code="50")
+
+
+@pytest.fixture
+def other_province(db):
+    return factories.ProvinceFactory(code="40")
+
+
+@pytest.fixture
+def partner_org(db):
+    return factories.PartnerFactory(code="central", name_en="Central Group", name_th="เซ็นทรัล กรุ๊ป")
+
+
+@pytest.fixture
+def other_partner_org(db):
+    return factories.PartnerFactory(code="shopee", name_en="Shopee (Thailand)", name_th="ช้อปปี้")
+
+
+@pytest.fixture
+def producer(db):
+    return factories.ProducerUserFactory(email="producer@example.org")
+
+
+@pytest.fixture
+def other_producer(db):
+    return factories.ProducerUserFactory(email="other-producer@example.org")
+
+
+@pytest.fixture
+def officer(db, province):
+    return factories.OfficerFactory(email="officer@example.org", provinces=[province])
+
+
+@pytest.fixture
+def other_officer(db, other_province):
+    return factories.OfficerFactory(email="other-officer@example.org", provinces=[other_province])
+
+
+@pytest.fixture
+def partner(db, partner_org):
+    """A partner member who is also their partner's administrator."""
+    return factories.PartnerMemberFactory(
+        email="partner@example.org", partner=partner_org, is_partner_admin=True
+    )
+
+
+@pytest.fixture
+def other_partner(db, other_partner_org):
+    return factories.PartnerMemberFactory(email="other-partner@example.org", partner=other_partner_org)
+
+
+@pytest.fixture
+def admin(db):
+    return factories.AdminFactory(email="admin@example.org")
+
+
+@pytest.fixture
+def user_for(request):
+    """user_for("officer") -> that fixture's user; None for "anonymous"."""
+
+    def get(role: str):
+        return None if role == "anonymous" else request.getfixturevalue(role)
+
+    return get
+
+
+@pytest.fixture
+def client_for(user_for):
+    """client_for("partner") -> a test client logged in as that role (anonymous: logged out)."""
+
+    def make(role: str) -> Client:
+        client = Client()
+        user = user_for(role)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def pytest_configure(config):
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM then refuses
+    # sync calls there unless told this is a test (STACK.md).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

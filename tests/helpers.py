@@ -1,0 +1,35 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    return len(ctx.captured_queries)
+
+
+def assert_constant_queries(
+    client: Client, url: str, add_rows: Callable[[int], object], sizes: tuple[int, int] = (2, 12)
+) -> int:
+    """A list page must cost the same number of SQL queries whatever the number of rows.
+
+    `add_rows(n)` adds n more rows that the page shows. Returns the query count.
+    """
+    small, large = sizes
+    add_rows(small)
+    client.get(url)  # warm per-process caches (content types, sessions) out of the count
+    few = count_queries(client, url)
+    add_rows(large - small)
+    many = count_queries(client, url)
+    assert few == many, (
+        f"{url}: {few} queries with {small} rows but {many} with {large}: a query per row?"
+    )
+    return many

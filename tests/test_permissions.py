@@ -1,0 +1,170 @@
+"""Who sees what: every route against every role, with the status each must get.
+
+A new route without a row here fails `test_every_route_has_a_row`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+from tests.conftest import ROLES
+
+LOGIN = 302  # anonymous users are sent to the login page
+API_ANON = 401  # the API asks for credentials (WWW-Authenticate: Token)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def logged_in(status: int, anonymous: int = LOGIN) -> dict[str, int]:
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def only(*roles: str, ok: int = 200, other: int = 403, anonymous: int = LOGIN) -> dict[str, int]:
+    table = {role: (ok if role in roles else other) for role in ROLES}
+    table["anonymous"] = anonymous
+    return table
+
+
+@dataclass
+class Row:
+    name: str
+    expected: dict[str, int]
+    method: str = "get"
+    kwargs: dict | None = None
+    setup: str | None = None  # name of a function below that builds data and returns kwargs
+    data: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method.upper()} {self.name}"
+
+
+def _invitation_by_officer(request) -> dict:
+    """A waiting invitation the officer sent to a member of `partner`'s company."""
+    officer = request.getfixturevalue("officer")
+    partner = request.getfixturevalue("partner")
+    invitation = factories.InvitationFactory(invited_by=officer, partner=partner.partner)
+    return {"pk": invitation.pk}
+
+
+def _invitation_token(request) -> dict:
+    factories.InvitationFactory(token="matrix-token")
+    return {"token": "matrix-token"}
+
+
+MATRIX = [
+    Row("landing", everyone(200)),
+    Row("home", logged_in(302)),
+    Row("healthz", everyone(200)),
+    Row("set_language", everyone(302), method="post", data={"language": "en", "next": "/"}),
+    Row("admin_home", only("admin")),
+    Row("invitation_list", only("officer", "other_officer", "partner", "admin")),
+    Row(
+        "invitation_revoke",
+        {
+            "anonymous": LOGIN,
+            "producer": 403,
+            "other_producer": 403,
+            "officer": 302,  # sent it: withdrawn, back to the list
+            "other_officer": 404,  # not theirs: as if it did not exist
+            "partner": 302,  # partner admin of the invited company
+            "other_partner": 403,  # not a partner admin
+            "admin": 302,
+        },
+        method="post",
+        setup="_invitation_by_officer",
+    ),
+    Row("invitation_accept", logged_in(302, anonymous=200), setup="_invitation_token"),
+    # allauth
+    Row("account_login", logged_in(302, anonymous=200)),
+    Row("account_logout", logged_in(200, anonymous=302)),
+    Row("account_inactive", everyone(200)),
+    Row("account_signup", logged_in(302, anonymous=200)),
+    Row("account_reauthenticate", logged_in(200)),
+    Row("account_email", logged_in(200)),
+    Row("account_email_verification_sent", everyone(200)),
+    Row("account_change_password", logged_in(200)),
+    Row("account_set_password", logged_in(302)),  # they have a password: sent to change it
+    Row("account_reset_password", everyone(200)),
+    Row("account_reset_password_done", everyone(200)),
+    Row("account_confirm_login_code", everyone(302)),  # login by code is off
+    Row("account_confirm_email", everyone(200), kwargs={"key": "not-a-real-key"}),
+    Row(
+        "account_reset_password_from_key",
+        everyone(200),
+        kwargs={"uidb36": "0", "key": "not-a-real-key"},
+    ),
+    Row("account_reset_password_from_key_done", everyone(200)),
+    # role homes
+    Row("producers:home", only("producer", "other_producer")),
+    Row("partners:home", only("partner", "other_partner")),
+    Row("partners:directory", everyone(200)),
+    Row("matching:officer_home", only("officer", "other_officer")),
+    # API
+    Row("api:api-root", logged_in(200, anonymous=API_ANON)),
+    Row("api:me", logged_in(200, anonymous=API_ANON)),
+    Row("api:province-list", logged_in(200, anonymous=API_ANON)),
+    Row("api:province-detail", logged_in(200, anonymous=API_ANON), kwargs={"code": "50"}),
+    Row("api-schema", everyone(200)),
+    Row("api-docs", everyone(200)),
+    Row("api-redoc", everyone(200)),
+    # Django admin: staff only; its own permission system covers each model page.
+    Row("admin:index", {**everyone(302), "admin": 200}),
+    Row("admin:login", {**everyone(403), "anonymous": 302, "admin": 302}),
+    Row("admin:otop_portal_user_changelist", {**everyone(302), "admin": 200}),
+]
+
+# Routes that are checked elsewhere or have no name of ours.
+NOT_IN_MATRIX_NAMESPACES = {"admin"}  # dozens of model pages; admin:index etc. are sampled above
+
+
+def _named_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(resolver, namespace=None):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace
+                walk(pattern, f"{namespace}:{ns}" if namespace and ns else (ns or namespace))
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver())
+    return {n for n in names if n.split(":")[0] not in NOT_IN_MATRIX_NAMESPACES}
+
+
+def test_every_route_has_a_row():
+    covered = {row.name for row in MATRIX}
+    missing = sorted(_named_routes() - covered)
+    assert not missing, f"routes without a permission-matrix row: {missing}"
+
+
+def test_every_row_names_every_role():
+    for row in MATRIX:
+        assert set(row.expected) == set(ROLES), row.id
+
+
+CASES = [(row, role) for row in MATRIX for role in ROLES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "role"), CASES, ids=[f"{row.id}-{role}" for row, role in CASES]
+)
+def test_permission_matrix(row: Row, role: str, request, client_for, province):
+    kwargs = dict(row.kwargs or {})
+    if row.setup:
+        kwargs.update(globals()[row.setup](request))
+    url = reverse(row.name, kwargs=kwargs or None)
+    client = client_for(role)
+    response = getattr(client, row.method)(url, row.data)
+    assert response.status_code == row.expected[role], (
+        f"{row.method.upper()} {url} as {role}: {response.status_code}, "
+        f"expected {row.expected[role]}"
+    )
