@@ -113,7 +113,6 @@ MATRIX = [
     Row("api:province-detail", logged_in(200, anonymous=API_ANON), kwargs={"code": "50"}),
     Row("api-schema", everyone(200)),
     Row("api-docs", everyone(200)),
-    Row("api-redoc", everyone(200)),
     # Django admin: staff only; its own permission system covers each model page.
     Row("admin:index", {**everyone(302), "admin": 200}),
     Row("admin:login", {**everyone(403), "anonymous": 302, "admin": 302}),

@@ -1,0 +1,117 @@
+"""Settings from the environment, production refusals, check --deploy, /healthz."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db.utils import load_backend
+
+from otop_portal.views import database_is_up
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "PATH": os.environ["PATH"],
+    "DJANGO_SETTINGS_MODULE": "otop_portal.settings",
+    "DJANGO_DEBUG": "false",
+    "SECRET_KEY": "k8#Qz!v2Lr@9wXp$3sTn&7uYb^5hGd*1eFc(4jMa)6oKi_0lBq",
+    "ALLOWED_HOSTS": "otop.example.go.th",
+    "DATABASE_URL": "sqlite:////tmp/otop-deploy-check.sqlite3",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.go.th:587",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_come_from_the_environment():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_MAX_AGE'],"
+        " s.CACHES['default']['BACKEND'], s.EMAIL_BACKEND, s.EMAIL_HOST, s.ALLOWED_HOSTS,"
+        " s.MEDIA_ROOT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
+    )
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": "postgres://otop:pw@db.internal:5432/otop",
+        "CONN_MAX_AGE": "120",
+        "MEDIA_ROOT": "/srv/otop/media",
+    }
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "django.db.backends.postgresql 120" in out
+    assert "django.core.cache.backends.redis.RedisCache" in out
+    assert "smtp.EmailBackend smtp.example.go.th" in out
+    assert "['otop.example.go.th']" in out
+    assert "/srv/otop/media True True" in out
+
+
+def test_embedded_default_is_sqlite_console_email_and_inline_tasks():
+    env = {"PATH": os.environ["PATH"], "DJANGO_DEBUG": "true"}
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.EMAIL_BACKEND, s.TASKS['default']['BACKEND'],"
+        " s.STORAGES['default']['BACKEND'])"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.mail.backends.console.EmailBackend",
+        "django_tasks.backends.immediate.ImmediateBackend",
+        "django.core.files.storage.FileSystemStorage",
+    ]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_is_unreachable(client, tmp_path, settings):
+    from django.db import connections
+
+    # A real connection that cannot open: a database file in a directory that does not exist.
+    broken = {
+        **connections["default"].settings_dict,
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "missing-dir" / "db.sqlite3"),
+        "OPTIONS": {},
+    }
+    wrapper = load_backend(broken["ENGINE"]).DatabaseWrapper(broken, alias="broken")
+    connections["broken"] = wrapper
+    try:
+        assert database_is_up("broken") is False
+    finally:
+        wrapper.close()
+        del connections["broken"]
+    assert database_is_up("default") is True
