@@ -16,7 +16,7 @@ class InvitationForm(forms.Form):
         label=_("Language of the invitation email"), choices=settings.LANGUAGES
     )
     provinces = forms.ModelMultipleChoiceField(
-        label=_("Provinces (officers)"),
+        label=_("Provinces (for officers)"),
         queryset=Province.objects.all(),
         required=False,
         help_text=_("An officer sees and acts on producers of these provinces only."),
@@ -25,7 +25,7 @@ class InvitationForm(forms.Form):
         label=_("National officer (all provinces)"), required=False
     )
     partner = forms.ModelChoiceField(
-        label=_("Partner (partner members)"),
+        label=_("Partner (for partner members)"),
         queryset=Partner.objects.exclude(status=PartnerStatus.LEFT),
         required=False,
     )

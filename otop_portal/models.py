@@ -187,9 +187,9 @@ class Invitation(models.Model):
         related_name="invitations_sent",
         verbose_name=_("invited by"),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires"), default=_default_expiry)
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires on"), default=_default_expiry)
+    accepted_at = models.DateTimeField(_("accepted on"), null=True, blank=True)
     accepted_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -197,7 +197,7 @@ class Invitation(models.Model):
         blank=True,
         related_name="accepted_invitation",
     )
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

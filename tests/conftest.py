@@ -119,3 +119,8 @@ def pytest_configure(config):
     # Playwright's sync API runs an event loop in the test thread; Django's ORM then refuses
     # sync calls there unless told this is a test (STACK.md).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Tests read the Thai catalogue: compile it when the .po is newer (the xdist controller does
+    # this before the workers start, so they find it fresh).
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
