@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_structlog",
+    "simple_history",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "otop_portal.urls"
@@ -272,6 +274,20 @@ structlog.configure(
     logger_factory=structlog.stdlib.LoggerFactory(),
     cache_logger_on_first_use=True,
 )
+
+# --- Personal data (PDPA) ---------------------------------------------------------------------
+# django-fernet-encrypted-fields derives its keys from SECRET_KEY (+ SECRET_KEY_FALLBACKS when
+# rotating) and these salts: changing either without a fallback makes stored IDs unreadable.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["otop-portal-pdpa-v1"])
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Keyed hash of national IDs for finding duplicates; never rotated with SECRET_KEY.
+PII_HASH_KEY = env.str("PII_HASH_KEY", default=SECRET_KEY)
+
+# --- Uploads ----------------------------------------------------------------------------------
+UPLOAD_MAX_IMAGE_BYTES = env.int("UPLOAD_MAX_IMAGE_BYTES", default=8 * 1024 * 1024)
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+UPLOAD_MAX_DOCUMENT_BYTES = env.int("UPLOAD_MAX_DOCUMENT_BYTES", default=10 * 1024 * 1024)
+PRIVACY_NOTICE_VERSION = "2025-11"
 
 # --- Portal -----------------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)

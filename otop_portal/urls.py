@@ -18,6 +18,8 @@ router.register("provinces", api.ProvinceViewSet, basename="province")
 api_v1 = (
     [
         path("me/", api.MeView.as_view(), name="me"),
+        path("", include("producers.api_urls")),
+        path("", include("partners.api_urls")),
         path("", include(router.urls)),
     ],
     "api",

@@ -57,3 +57,11 @@ class CertificationType(BilingualNameMixin, models.Model):
         ordering = ["sort_order", "code"]
         verbose_name = _("certification type")
         verbose_name_plural = _("certification types")
+
+
+class ProducerType(models.TextChoices):
+    """The three kinds of registered OTOP producer (domain.md section 1)."""
+
+    COMMUNITY_GROUP = "community_group", _("Community producer group")
+    SINGLE_OWNER = "single_owner", _("Single-owner community producer")
+    SME = "sme", _("SME producer")

@@ -7,17 +7,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests import factories
+from tests.matrix import ROLES  # noqa: F401 - re-exported for tests
 
-ROLES = [
-    "anonymous",
-    "producer",
-    "other_producer",
-    "officer",
-    "other_officer",
-    "partner",
-    "other_partner",
-    "admin",
-]
 
 
 @pytest.fixture(autouse=True)

@@ -120,3 +120,9 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     token_hash = factory.LazyAttribute(
         lambda o: __import__("hashlib").sha256(o.token.encode()).hexdigest()
     )
+
+
+# App factories live beside their tests and are re-exported here, so every test imports
+# factories from one place.
+from tests.partners.factories import *  # noqa: E402,F403
+from tests.producers.factories import *  # noqa: E402,F403

@@ -5,44 +5,15 @@ A new route without a row here fails `test_every_route_has_a_row`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+import tests
 from tests import factories
-from tests.conftest import ROLES
-
-LOGIN = 302  # anonymous users are sent to the login page
-API_ANON = 401  # the API asks for credentials (WWW-Authenticate: Token)
-
-
-def everyone(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
-
-
-def logged_in(status: int, anonymous: int = LOGIN) -> dict[str, int]:
-    return {**everyone(status), "anonymous": anonymous}
-
-
-def only(*roles: str, ok: int = 200, other: int = 403, anonymous: int = LOGIN) -> dict[str, int]:
-    table = {role: (ok if role in roles else other) for role in ROLES}
-    table["anonymous"] = anonymous
-    return table
-
-
-@dataclass
-class Row:
-    name: str
-    expected: dict[str, int]
-    method: str = "get"
-    kwargs: dict | None = None
-    setup: str | None = None  # name of a function below that builds data and returns kwargs
-    data: dict = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return f"{self.method.upper()} {self.name}"
+from tests.matrix import API_ANON, LOGIN, ROLES, Row, everyone, logged_in, only
 
 
 def _invitation_by_officer(request) -> dict:
@@ -58,7 +29,7 @@ def _invitation_token(request) -> dict:
     return {"token": "matrix-token"}
 
 
-MATRIX = [
+CORE_ROWS = [
     Row("landing", everyone(200)),
     Row("home", logged_in(302)),
     Row("healthz", everyone(200)),
@@ -78,9 +49,9 @@ MATRIX = [
             "admin": 302,
         },
         method="post",
-        setup="_invitation_by_officer",
+        setup=_invitation_by_officer,
     ),
-    Row("invitation_accept", logged_in(302, anonymous=200), setup="_invitation_token"),
+    Row("invitation_accept", logged_in(302, anonymous=200), setup=_invitation_token),
     # allauth
     Row("account_login", logged_in(302, anonymous=200)),
     Row("account_logout", logged_in(200, anonymous=302)),
@@ -119,6 +90,23 @@ MATRIX = [
     Row("admin:otop_portal_user_changelist", {**everyone(302), "admin": 200}),
 ]
 
+
+
+def _app_rows() -> list[Row]:
+    """Every tests/<app>/matrix_rows.py contributes its ROWS."""
+    rows: list[Row] = []
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.ispkg:
+            try:
+                module = importlib.import_module(f"tests.{info.name}.matrix_rows")
+            except ModuleNotFoundError:
+                continue
+            rows.extend(module.ROWS)
+    return rows
+
+
+MATRIX = CORE_ROWS + _app_rows()
+
 # Routes that are checked elsewhere or have no name of ours.
 NOT_IN_MATRIX_NAMESPACES = {"admin"}  # dozens of model pages; admin:index etc. are sampled above
 
@@ -149,6 +137,11 @@ def test_every_row_names_every_role():
         assert set(row.expected) == set(ROLES), row.id
 
 
+def test_no_route_has_two_rows():
+    ids = [(row.id, str(row.kwargs)) for row in MATRIX]
+    assert len(ids) == len(set(ids))
+
+
 CASES = [(row, role) for row in MATRIX for role in ROLES]
 
 
@@ -159,10 +152,14 @@ CASES = [(row, role) for row in MATRIX for role in ROLES]
 def test_permission_matrix(row: Row, role: str, request, client_for, province):
     kwargs = dict(row.kwargs or {})
     if row.setup:
-        kwargs.update(globals()[row.setup](request))
+        kwargs.update(row.setup(request) or {})
     url = reverse(row.name, kwargs=kwargs or None)
     client = client_for(role)
-    response = getattr(client, row.method)(url, row.data)
+    data = row.data(request) if callable(row.data) else (row.data or {})
+    if row.json:
+        response = getattr(client, row.method)(url, data, content_type="application/json")
+    else:
+        response = getattr(client, row.method)(url, data)
     assert response.status_code == row.expected[role], (
         f"{row.method.upper()} {url} as {role}: {response.status_code}, "
         f"expected {row.expected[role]}"
