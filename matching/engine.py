@@ -133,7 +133,9 @@ class CompiledChannel:
 
 
 # Channels whose shoppers must reach a place: the provinces served are a gate, not a preference.
-REGION_GATED_KINDS = frozenset({"community_market", "modern_trade", "convenience_store", "petrol_station"})
+REGION_GATED_KINDS = frozenset(
+    {"community_market", "modern_trade", "convenience_store", "petrol_station"}
+)
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -278,9 +280,7 @@ def evaluate(ch: CompiledChannel, f: ProductFacts, as_of: dt.date) -> Result:
     return Result(ch.channel, ch.version, failed == 0, score, failed)
 
 
-def evaluate_all(
-    channels: list[CompiledChannel], f: ProductFacts, as_of: dt.date
-) -> list[Result]:
+def evaluate_all(channels: list[CompiledChannel], f: ProductFacts, as_of: dt.date) -> list[Result]:
     held = f.valid_types(as_of)
     out = []
     for ch in channels:
@@ -341,41 +341,80 @@ def explain(
     if ch.categories:
         gate(Criterion.CATEGORY, "category", sorted(ch.categories), f.category, impossible)
     if ch.subcategories:
-        gate(Criterion.SUBCATEGORY, "subcategory", sorted(ch.subcategories), f.subcategory, impossible)
+        gate(
+            Criterion.SUBCATEGORY,
+            "subcategory",
+            sorted(ch.subcategories),
+            f.subcategory,
+            impossible,
+        )
     if ch.producer_types:
-        gate(Criterion.PRODUCER_TYPE, "producer_type", sorted(ch.producer_types), f.producer_type, impossible)
+        gate(
+            Criterion.PRODUCER_TYPE,
+            "producer_type",
+            sorted(ch.producer_types),
+            f.producer_type,
+            impossible,
+        )
     if ch.region_is_gate:
         gate(Criterion.REGION, "region", sorted(ch.provinces), f.province, impossible)
     if ch.min_stars:
         gate(
-            Criterion.STARS, "stars", ch.min_stars, f.star_level,
+            Criterion.STARS,
+            "stars",
+            ch.min_stars,
+            f.star_level,
             Step("raise_stars", ("raise_stars", ch.min_stars), {"stars": ch.min_stars}),
         )
     if ch.gtin_required:
         gate(Criterion.GTIN, "gtin", True, bool(f.gtin), Step("add_gtin", ("add_gtin",)))
     if ch.min_shelf_life_days:
         gate(
-            Criterion.SHELF_LIFE, "shelf_life", ch.min_shelf_life_days, f.shelf_life_days,
-            Step("extend_shelf_life", ("extend_shelf_life", ch.min_shelf_life_days),
-                 {"days": ch.min_shelf_life_days}),
+            Criterion.SHELF_LIFE,
+            "shelf_life",
+            ch.min_shelf_life_days,
+            f.shelf_life_days,
+            Step(
+                "extend_shelf_life",
+                ("extend_shelf_life", ch.min_shelf_life_days),
+                {"days": ch.min_shelf_life_days},
+            ),
         )
     if ch.min_monthly_capacity:
         gate(
-            Criterion.CAPACITY, "capacity", ch.min_monthly_capacity, f.monthly_capacity,
-            Step("raise_capacity", ("raise_capacity", ch.min_monthly_capacity),
-                 {"units": ch.min_monthly_capacity}),
+            Criterion.CAPACITY,
+            "capacity",
+            ch.min_monthly_capacity,
+            f.monthly_capacity,
+            Step(
+                "raise_capacity",
+                ("raise_capacity", ch.min_monthly_capacity),
+                {"units": ch.min_monthly_capacity},
+            ),
         )
     if ch.max_lead_time_days is not None:
         gate(
-            Criterion.LEAD_TIME, "lead_time", ch.max_lead_time_days, f.lead_time_days,
-            Step("shorten_lead_time", ("shorten_lead_time", ch.max_lead_time_days),
-                 {"days": ch.max_lead_time_days}),
+            Criterion.LEAD_TIME,
+            "lead_time",
+            ch.max_lead_time_days,
+            f.lead_time_days,
+            Step(
+                "shorten_lead_time",
+                ("shorten_lead_time", ch.max_lead_time_days),
+                {"days": ch.max_lead_time_days},
+            ),
         )
     if ch.price_min is not None or ch.price_max is not None:
         gate(
-            Criterion.PRICE, "price", (ch.price_min, ch.price_max), f.price,
-            Step("change_price", ("change_price", ch.price_min, ch.price_max),
-                 {"min": ch.price_min, "max": ch.price_max}),
+            Criterion.PRICE,
+            "price",
+            (ch.price_min, ch.price_max),
+            f.price,
+            Step(
+                "change_price",
+                ("change_price", ch.price_min, ch.price_max),
+                {"min": ch.price_min, "max": ch.price_max},
+            ),
         )
     for i, rule in enumerate(ch.certificate_rules):
         if not rule.applies_to(f.category):
@@ -383,7 +422,12 @@ def explain(
         failed = bool(result.failed & certificate_rule_bit(i))
         have = sorted(rule.types & held)
         checks.append(
-            Check("certificates", "failed" if failed else "passed", (rule.mode, sorted(rule.types)), have)
+            Check(
+                "certificates",
+                "failed" if failed else "passed",
+                (rule.mode, sorted(rule.types)),
+                have,
+            )
         )
         if failed:
             missing = rule.types - held if rule.mode == "all" else rule.types
@@ -392,14 +436,25 @@ def explain(
     for p, earned in zip(ch.preferred, points, strict=True):
         outcome = "passed" if earned >= p.weight else ("partial" if earned > 0 else "failed")
         checks.append(
-            Check("preferred", outcome, p.kind, round(earned, 1),
-                  {"weight": p.weight, "type": p.type, "target": p.target,
-                   "provinces": sorted(p.provinces)})
+            Check(
+                "preferred",
+                outcome,
+                p.kind,
+                round(earned, 1),
+                {
+                    "weight": p.weight,
+                    "type": p.type,
+                    "target": p.target,
+                    "provinces": sorted(p.provinces),
+                },
+            )
         )
     return result, checks, _dedupe(steps)
 
 
-def _certificate_steps(mode: str, types: frozenset[str], f: ProductFacts, as_of: dt.date) -> list[Step]:
+def _certificate_steps(
+    mode: str, types: frozenset[str], f: ProductFacts, as_of: dt.date
+) -> list[Step]:
     """For each missing type: renew an expired one, wait for a pending one, or get one.
     An any-of group becomes one step offering its choices."""
     by_type: dict[str, list[CertificateFact]] = {}
@@ -414,7 +469,9 @@ def _certificate_steps(mode: str, types: frozenset[str], f: ProductFacts, as_of:
             return Step("await_verification", ("await_verification", t), {"type": t})
         if expired:
             last = max(c.expires_on for c in expired)
-            return Step("renew_certificate", ("renew_certificate", t), {"type": t, "expired_on": last})
+            return Step(
+                "renew_certificate", ("renew_certificate", t), {"type": t, "expired_on": last}
+            )
         return Step("get_certificate", ("get_certificate", t), {"type": t})
 
     ordered = sorted(types)

@@ -15,8 +15,14 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["partner"]
     fieldsets = [
         (None, {"fields": ["email", "password", "full_name", "language"]}),
-        (_("Role"), {"fields": ["role", "provinces", "is_national_officer", "partner", "is_partner_admin"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Role"),
+            {"fields": ["role", "provinces", "is_national_officer", "partner", "is_partner_admin"]},
+        ),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -32,7 +38,16 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "role", "partner", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_display = [
+        "email",
+        "role",
+        "partner",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
     list_filter = ["role"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "accepted_at", "accepted_user", "created_at"]

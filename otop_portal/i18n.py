@@ -10,11 +10,11 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if get_language() == "en" and getattr(self, "name_en", ""):
             return self.name_en
         return self.name_th
-
-    def __str__(self) -> str:
-        return self.name

@@ -75,7 +75,11 @@ def invitation_create(
 
 def _send_invitation_email(invitation: Invitation, link: str) -> None:
     with translation.override(invitation.language):
-        context = {"invitation": invitation, "link": link, "valid_days": settings.INVITATION_VALID_DAYS}
+        context = {
+            "invitation": invitation,
+            "link": link,
+            "valid_days": settings.INVITATION_VALID_DAYS,
+        }
         subject = render_to_string("email/invitation_subject.txt", context).strip()
         body = render_to_string("email/invitation_body.txt", context)
     send_mail(

@@ -6,12 +6,15 @@ import os
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
-from otop_portal.settings import *  # noqa: E402,F403
-from otop_portal.settings import STORAGES  # noqa: E402
+from otop_portal.settings import *  # noqa: F403
+from otop_portal.settings import STORAGES
 
 SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
 # Hashed manifest storage needs collectstatic; the finders serve the same files to tests.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_AUTOREFRESH = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -32,9 +32,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("manage/", views.admin_home, name="admin_home"),
     path("invitations/", views.invitation_list, name="invitation_list"),
-    path(
-        "invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"
-    ),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
     path(
         "invitations/accept/<str:token>/",
         views.invitation_accept_view,

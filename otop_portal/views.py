@@ -102,7 +102,9 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("invitation_list")
     invitations = invitations_visible_to(request.user)[:200]
     return render(
@@ -157,4 +159,3 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "otop_portal/invitation_accept.html", {"form": form, "invitation": invitation}
     )
-

@@ -10,7 +10,6 @@ from tests import factories
 from tests.matrix import ROLES  # noqa: F401 - re-exported for tests
 
 
-
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # allauth's rate limits live in the cache; one test's failed logins must not block the next.
@@ -74,7 +73,9 @@ def partner(db, partner_org):
 
 @pytest.fixture
 def other_partner(db, other_partner_org):
-    return factories.PartnerMemberFactory(email="other-partner@example.org", partner=other_partner_org)
+    return factories.PartnerMemberFactory(
+        email="other-partner@example.org", partner=other_partner_org
+    )
 
 
 @pytest.fixture

@@ -16,8 +16,12 @@ class ProvinceFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["code"]
 
     code = "50"
-    name_th = factory.LazyAttribute(lambda o: {"50": "เชียงใหม่", "40": "ขอนแก่น"}.get(o.code, f"จังหวัด {o.code}"))
-    name_en = factory.LazyAttribute(lambda o: {"50": "Chiang Mai", "40": "Khon Kaen"}.get(o.code, f"Province {o.code}"))
+    name_th = factory.LazyAttribute(
+        lambda o: {"50": "เชียงใหม่", "40": "ขอนแก่น"}.get(o.code, f"จังหวัด {o.code}")
+    )
+    name_en = factory.LazyAttribute(
+        lambda o: {"50": "Chiang Mai", "40": "Khon Kaen"}.get(o.code, f"Province {o.code}")
+    )
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):
@@ -78,7 +82,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             if extracted is not False:
-                EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+                EmailAddress.objects.create(
+                    user=self, email=self.email, verified=True, primary=True
+                )
 
 
 class ProducerUserFactory(UserFactory):

@@ -91,7 +91,6 @@ CORE_ROWS = [
 ]
 
 
-
 def _app_rows() -> list[Row]:
     """Every tests/<app>/matrix_rows.py contributes its ROWS."""
     rows: list[Row] = []
@@ -146,9 +145,7 @@ CASES = [(row, role) for row in MATRIX for role in ROLES]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("row", "role"), CASES, ids=[f"{row.id}-{role}" for row, role in CASES]
-)
+@pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{row.id}-{role}" for row, role in CASES])
 def test_permission_matrix(row: Row, role: str, request, client_for, province):
     kwargs = dict(row.kwargs or {})
     if row.setup:

@@ -58,12 +58,20 @@ def test_invitation_email_is_in_the_language_chosen_for_the_invitee(
 ):
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
-        _invite(client, email="buyer@example.org", role=Role.PARTNER, partner=partner_org.pk, language="en")
+        _invite(
+            client,
+            email="buyer@example.org",
+            role=Role.PARTNER,
+            partner=partner_org.pk,
+            language="en",
+        )
     assert "You are invited to OTOP Portal" in mail.outbox[-1].subject
     assert "Open this link" in mail.outbox[-1].body
 
 
-def test_invitation_link_works_only_once(client, admin, partner_org, django_capture_on_commit_callbacks):
+def test_invitation_link_works_only_once(
+    client, admin, partner_org, django_capture_on_commit_callbacks
+):
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
         _invite(client, email="buyer@example.org", role=Role.PARTNER, partner=partner_org.pk)
@@ -78,7 +86,9 @@ def test_invitation_link_works_only_once(client, admin, partner_org, django_capt
 
 def test_expired_invitation_is_refused(client):
     invitation = factories.InvitationFactory(token="old-token")
-    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     client.cookies["django_language"] = "en"
     response = client.get("/invitations/accept/old-token/")
     assert response.status_code == 410
@@ -87,7 +97,9 @@ def test_expired_invitation_is_refused(client):
     assert not User.objects.filter(email=invitation.email).exists()
 
 
-def test_a_new_invitation_replaces_the_waiting_one(client, admin, partner_org, django_capture_on_commit_callbacks):
+def test_a_new_invitation_replaces_the_waiting_one(
+    client, admin, partner_org, django_capture_on_commit_callbacks
+):
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
         _invite(client, email="buyer@example.org", role=Role.PARTNER, partner=partner_org.pk)
@@ -108,7 +120,9 @@ def test_withdrawn_invitation_stops_working(client, officer, partner_org):
     assert client.get("/invitations/accept/t1/").status_code == 410
 
 
-def test_officer_may_invite_partner_members_but_not_officers(client, officer, province, partner_org):
+def test_officer_may_invite_partner_members_but_not_officers(
+    client, officer, province, partner_org
+):
     client.force_login(officer)
     response = _invite(client, email="x@example.org", role=Role.OFFICER, provinces=[province.pk])
     assert response.status_code == 200
@@ -147,7 +161,9 @@ def test_officer_invitation_needs_provinces_or_national_scope(client, admin):
 def test_cannot_invite_an_address_that_already_has_an_account(client, admin, producer, partner_org):
     client.force_login(admin)
     client.cookies["django_language"] = "en"
-    response = _invite(client, email=producer.email.upper(), role=Role.PARTNER, partner=partner_org.pk)
+    response = _invite(
+        client, email=producer.email.upper(), role=Role.PARTNER, partner=partner_org.pk
+    )
     assert response.status_code == 200
     assert "already exists" in str(response.context["form"].non_field_errors())
 
@@ -167,5 +183,7 @@ def test_invitation_list_keeps_a_constant_number_of_queries(client, admin, provi
     assert_constant_queries(
         client,
         "/invitations/",
-        lambda n: factories.InvitationFactory.create_batch(n, invited_by=admin, partner=partner_org),
+        lambda n: factories.InvitationFactory.create_batch(
+            n, invited_by=admin, partner=partner_org
+        ),
     )

@@ -94,7 +94,7 @@ def test_login_page_is_thai_by_default_even_for_an_english_browser(client):
 @pytest.mark.parametrize(
     ("role", "present", "absent"),
     [
-        ("producer", ["/producer/"], ["/invitations/", "/admin/", "/officer/", "/partner/\""]),
+        ("producer", ["/producer/"], ["/invitations/", "/admin/", "/officer/", '/partner/"']),
         ("officer", ["/officer/", "/invitations/"], ["/admin/", "/producer/"]),
         ("partner", ["/partner/", "/invitations/"], ["/admin/", "/producer/", "/officer/"]),
         ("other_partner", ["/partner/"], ["/invitations/", "/admin/"]),

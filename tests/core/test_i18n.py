@@ -81,9 +81,12 @@ def test_every_source_string_is_in_the_thai_catalogue(tmp_path):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=ignore)
     shutil.copy(ROOT / "manage.py", tmp_path)
     env = {"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "true", "PYTHONPATH": str(tmp_path)}
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "th", "--no-obsolete", "-v", "0"],
-        cwd=tmp_path, env=env, check=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        timeout=120,
     )
     fresh = {e.msgid for e in polib.pofile(str(tmp_path / "locale/th/LC_MESSAGES/django.po"))}
     shipped = {e.msgid for e in polib.pofile(str(PO))}

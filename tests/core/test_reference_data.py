@@ -16,7 +16,12 @@ def test_reference_data_loads_partners_categories_certificates_and_provinces():
     assert Category.objects.count() == 5
     assert Partner.objects.count() == 8
     assert set(CertificationType.objects.values_list("code", flat=True)) >= {
-        "fda", "tcps", "gmp", "halal", "organic", "gi",
+        "fda",
+        "tcps",
+        "gmp",
+        "halal",
+        "organic",
+        "gi",
     }
 
 

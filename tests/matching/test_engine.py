@@ -97,8 +97,12 @@ def test_missing_barcode_fails_when_the_channel_needs_one():
 
 
 def test_shelf_life_capacity_and_price_are_gates():
-    result = evaluate(CH, chilli_paste(shelf_life_days=30, monthly_capacity=100, price=Decimal("150")), TODAY)
-    assert result.failed == (1 << Criterion.SHELF_LIFE) | (1 << Criterion.CAPACITY) | (1 << Criterion.PRICE)
+    result = evaluate(
+        CH, chilli_paste(shelf_life_days=30, monthly_capacity=100, price=Decimal("150")), TODAY
+    )
+    assert result.failed == (1 << Criterion.SHELF_LIFE) | (1 << Criterion.CAPACITY) | (
+        1 << Criterion.PRICE
+    )
 
 
 def test_unknown_price_fails_a_price_band():
@@ -112,16 +116,26 @@ def test_lead_time_above_the_maximum_fails():
 
 def test_category_condition_applies_only_to_its_categories():
     # Herbal products need "fda or tcps" but not the food/beverage-only FDA rule.
-    herbal = chilli_paste(category="herbal", subcategory="herbal-cosmetic",
-                          certificates=(CertificateFact("tcps", True, None),))
+    herbal = chilli_paste(
+        category="herbal",
+        subcategory="herbal-cosmetic",
+        certificates=(CertificateFact("tcps", True, None),),
+    )
     assert evaluate(CH, herbal, TODAY).eligible
     food_with_tcps_only = chilli_paste(certificates=(CertificateFact("tcps", True, None),))
     assert evaluate(CH, food_with_tcps_only, TODAY).failed == certificate_rule_bit(0)
 
 
 def test_any_of_group_passes_with_one_of_its_choices():
-    ch = compile_channel({**SEVEN_ELEVEN, "certificate_rules": [{"mode": "any", "types": ["fda", "tcps"], "categories": []}]})
-    assert evaluate(ch, chilli_paste(certificates=(CertificateFact("tcps", True, None),)), TODAY).eligible
+    ch = compile_channel(
+        {
+            **SEVEN_ELEVEN,
+            "certificate_rules": [{"mode": "any", "types": ["fda", "tcps"], "categories": []}],
+        }
+    )
+    assert evaluate(
+        ch, chilli_paste(certificates=(CertificateFact("tcps", True, None),)), TODAY
+    ).eligible
     assert not evaluate(ch, chilli_paste(certificates=()), TODAY).eligible
 
 
@@ -137,18 +151,35 @@ def test_unverified_certificate_does_not_count():
 
 
 def test_region_is_a_gate_for_a_market_serving_some_provinces():
-    ch = compile_channel({**SEVEN_ELEVEN, "kind": "community_market", "nationwide": False, "provinces": ["50"]})
+    ch = compile_channel(
+        {**SEVEN_ELEVEN, "kind": "community_market", "nationwide": False, "provinces": ["50"]}
+    )
     assert evaluate(ch, chilli_paste(province="50"), TODAY).eligible
     assert evaluate(ch, chilli_paste(province="40"), TODAY).failed == 1 << Criterion.REGION
 
 
 def test_subtypes_restrict_only_their_own_category():
-    ch = compile_channel({**SEVEN_ELEVEN, "categories": [], "subcategories": ["food-processed"],
-                          "certificate_rules": [], "min_stars": None, "gtin_required": False,
-                          "price_min": None, "price_max": None, "min_shelf_life_days": None,
-                          "min_monthly_capacity": None})
-    assert evaluate(ch, chilli_paste(subcategory="food-fresh"), TODAY).failed == 1 << Criterion.SUBCATEGORY
-    assert evaluate(ch, chilli_paste(category="textile", subcategory="textile-cloth"), TODAY).eligible
+    ch = compile_channel(
+        {
+            **SEVEN_ELEVEN,
+            "categories": [],
+            "subcategories": ["food-processed"],
+            "certificate_rules": [],
+            "min_stars": None,
+            "gtin_required": False,
+            "price_min": None,
+            "price_max": None,
+            "min_shelf_life_days": None,
+            "min_monthly_capacity": None,
+        }
+    )
+    assert (
+        evaluate(ch, chilli_paste(subcategory="food-fresh"), TODAY).failed
+        == 1 << Criterion.SUBCATEGORY
+    )
+    assert evaluate(
+        ch, chilli_paste(category="textile", subcategory="textile-cloth"), TODAY
+    ).eligible
 
 
 def test_no_preferred_criteria_scores_a_fitting_product_100():
@@ -210,7 +241,9 @@ facts = st.builds(
 def test_adding_a_valid_certificate_never_makes_a_product_less_eligible(f):
     before = evaluate(CH, f, TODAY)
     for t in ["fda", "tcps", "halal"]:
-        after = evaluate(CH, replace(f, certificates=(*f.certificates, CertificateFact(t, True, None))), TODAY)
+        after = evaluate(
+            CH, replace(f, certificates=(*f.certificates, CertificateFact(t, True, None))), TODAY
+        )
         assert after.failed & ~before.failed == 0
         assert after.eligible or not before.eligible
         assert after.score >= before.score

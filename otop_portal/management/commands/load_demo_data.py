@@ -22,12 +22,14 @@ class Command(BaseCommand):
         created = sum(made for _account, made in rows)
         self.stdout.write(f"demo data: {created} account(s) added, {len(rows) - created} kept")
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for account, _made in rows:
             extra = ""
             if account.provinces:
                 extra = f" provinces {','.join(account.provinces)}"
             if account.partner:
-                extra = f" partner {account.partner}" + (" (admin)" if account.partner_admin else "")
+                extra = f" partner {account.partner}" + (
+                    " (admin)" if account.partner_admin else ""
+                )
             self.stdout.write(f"  {account.role:<9} {account.email}{extra}")
         self.stdout.write("")
