@@ -241,6 +241,12 @@ if not DEBUG:
 # --- Logging: structured, one JSON object a line in production --------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+# Records from the standard library (Django's own, third parties) get the same fields.
+_FOREIGN_PRE_CHAIN = [
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso"),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -248,10 +254,12 @@ LOGGING = {
         "json": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processor": structlog.processors.JSONRenderer(ensure_ascii=False),
+            "foreign_pre_chain": _FOREIGN_PRE_CHAIN,
         },
         "console": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processor": structlog.dev.ConsoleRenderer(colors=False),
+            "foreign_pre_chain": _FOREIGN_PRE_CHAIN,
         },
     },
     "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},

@@ -115,3 +115,21 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client, tmp_path, 
         wrapper.close()
         del connections["broken"]
     assert database_is_up("default") is True
+
+
+def test_production_logs_are_one_json_object_per_line():
+    code = (
+        "import logging, structlog;"
+        "structlog.get_logger('otop').info('referral_approved', referral=7, note='อนุมัติ');"
+        "logging.getLogger('django').warning('plain stdlib warning')"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    events = {line["event"]: line for line in lines}
+    assert events["referral_approved"]["referral"] == 7
+    assert events["referral_approved"]["note"] == "อนุมัติ"
+    assert events["referral_approved"]["level"] == "info"
+    assert events["plain stdlib warning"]["level"] == "warning"
