@@ -70,6 +70,9 @@ CERTIFICATION_TYPES = [
      "กรมส่งเสริมการค้าระหว่างประเทศ", "Department of International Trade Promotion", 12, ""),
     ("trust-mark", "Thailand Trust Mark", "Thailand Trust Mark",
      "กรมส่งเสริมการค้าระหว่างประเทศ", "Department of International Trade Promotion", 24, ""),
+    # Stars are judged every two years (domain.md section 2): a round's result is a certificate.
+    ("otop-stars", "ดาว OTOP Product Champion (OPC)", "OTOP Product Champion (OPC) stars",
+     "กรมการพัฒนาชุมชน", "Community Development Department", 24, "1-5 stars and the year"),
 ]
 
 

@@ -1,0 +1,179 @@
+"""Products: the form's rules, ownership, star levels and constant queries on list pages."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from producers.models import Product
+from producers.selectors import product_star_ratings, star_rating_is_stale
+from tests import factories
+from tests.helpers import assert_constant_queries
+from tests.producers.factories import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in_producer(client, profile):
+    client.force_login(profile.user)
+    return client
+
+
+def form(category, **extra):
+    return {"name_th": "ข้าวแต๋น", "category": category.pk, "status": "active", **extra}
+
+
+def test_producer_adds_a_product_with_a_photo(logged_in_producer, category, profile):
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")
+    response = logged_in_producer.post(
+        "/producer/products/new/",
+        form(
+            category,
+            price="35.50",
+            price_unit="ถุง",
+            pack_size="120 g",
+            shelf_life_days="90",
+            monthly_capacity="2000",
+            lead_time_days="7",
+            gtin="8850999220017",
+            photos=[photo],
+        ),
+    )
+    product = Product.objects.get()
+    assert response["Location"] == f"/producer/products/{product.pk}/"
+    assert product.producer == profile
+    assert product.photos.count() == 1
+    page = logged_in_producer.get(response["Location"]).content.decode()
+    assert "ข้าวแต๋น" in page and "8850999220017" in page
+
+
+def test_a_bad_barcode_says_what_is_wrong_and_keeps_the_form(logged_in_producer, category):
+    response = logged_in_producer.post(
+        "/producer/products/new/", form(category, gtin="8850999220016")
+    )
+    html = response.content.decode()
+    assert "The last digit of this barcode does not match the others." in html
+    assert 'value="ข้าวแต๋น"' in html
+
+
+def test_a_sub_type_of_another_category_is_refused(logged_in_producer, category):
+    textile = factories.CategoryFactory(code="textile", name_th="ผ้า", name_en="Textiles")
+    cloth = factories.SubCategoryFactory(code="textile-cloth", category=textile)
+    response = logged_in_producer.post(
+        "/producer/products/new/", form(category, subcategory=cloth.pk)
+    )
+    assert "This sub-type belongs to another category." in response.content.decode()
+
+
+def test_a_negative_price_is_refused(logged_in_producer, category):
+    response = logged_in_producer.post("/producer/products/new/", form(category, price="-1"))
+    assert response.status_code == 200
+    assert not Product.objects.exists()
+
+
+def test_the_thai_name_is_required(logged_in_producer, category):
+    response = logged_in_producer.post("/producer/products/new/", form(category, name_th=""))
+    assert "name_th" in response.context["form"].errors
+
+
+def test_editing_keeps_the_product_and_adds_photos(logged_in_producer, profile):
+    product = factories.ProductFactory(producer=profile)
+    photo = SimpleUploadedFile("p.png", jpeg_bytes(fmt="PNG"), content_type="image/png")
+    data = form(product.category, name_th="ชื่อใหม่", photos=[photo])
+    assert (
+        logged_in_producer.post(f"/producer/products/{product.pk}/edit/", data).status_code == 302
+    )
+    product.refresh_from_db()
+    assert product.name_th == "ชื่อใหม่"
+    assert product.photos.count() == 1
+    assert product.history.count() == 2
+
+
+def test_another_producers_product_does_not_exist_for_me(client, other_profile, profile):
+    theirs = factories.ProductFactory(producer=other_profile)
+    client.force_login(profile.user)
+    assert client.get(f"/producer/products/{theirs.pk}/").status_code == 404
+    assert client.post(f"/producer/products/{theirs.pk}/edit/", {"name_th": "x"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.name_th != "x"
+
+
+def test_removing_a_photo(logged_in_producer, profile):
+    photo = factories.ProductPhotoFactory(product=factories.ProductFactory(producer=profile))
+    response = logged_in_producer.post(
+        f"/producer/products/{photo.product_id}/photos/{photo.pk}/delete/"
+    )
+    assert response.status_code == 302
+    assert not photo.product.photos.exists()
+
+
+# --- Star level ---------------------------------------------------------------------------------
+
+
+def stars(profile, stars_type, level, year, **kwargs):
+    return factories.CertificationFactory(
+        producer=profile,
+        type=stars_type,
+        number=f"OPC-{year}-{level}",
+        issued_on=dt.date(year, 8, 1),
+        star_level=level,
+        award_year=year,
+        **{"status": "verified", **kwargs},
+    )
+
+
+def test_a_products_stars_come_from_its_latest_verified_star_certificate(profile, stars_type):
+    product = factories.ProductFactory(producer=profile)
+    stars(profile, stars_type, 3, 2022, scope="products", products=[product])
+    stars(profile, stars_type, 4, 2024, scope="products", products=[product])
+    stars(profile, stars_type, 5, 2025, scope="products", products=[product], status="pending")
+    rating = product_star_ratings([product], today=dt.date(2025, 6, 1))[product.pk]
+    assert (rating.level, rating.award_year, rating.stale) == (4, 2024, False)
+
+
+def test_a_producer_wide_star_certificate_covers_every_product(profile, stars_type):
+    products = [factories.ProductFactory(producer=profile) for _ in range(2)]
+    stars(profile, stars_type, 5, 2024, scope="producer")
+    ratings = product_star_ratings(products, today=dt.date(2025, 1, 1))
+    assert {r.level for r in ratings.values()} == {5} and len(ratings) == 2
+
+
+def test_an_expired_star_certificate_does_not_count(profile, stars_type):
+    product = factories.ProductFactory(producer=profile)
+    stars(profile, stars_type, 5, 2022, scope="producer", expires_on=dt.date(2024, 8, 1))
+    assert product_star_ratings([product], today=dt.date(2025, 1, 1)) == {}
+
+
+def test_stars_are_stale_after_their_two_year_round():
+    assert not star_rating_is_stale(2023, dt.date(2025, 12, 31))
+    assert star_rating_is_stale(2022, dt.date(2025, 1, 1))
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+def _products_with_photos(profile):
+    def add(n):
+        for _ in range(n):
+            factories.ProductPhotoFactory(product=factories.ProductFactory(producer=profile))
+
+    return add
+
+
+def test_product_list_keeps_a_constant_number_of_queries(logged_in_producer, profile, stars_type):
+    stars(profile, stars_type, 4, 2024, scope="producer")
+    assert_constant_queries(
+        logged_in_producer, "/producer/products/", _products_with_photos(profile)
+    )
+
+
+def test_home_keeps_a_constant_number_of_queries(logged_in_producer, profile, fda_type):
+    def add(n):
+        _products_with_photos(profile)(n)
+        for _ in range(n):
+            factories.CertificationFactory(
+                producer=profile, type=fda_type, expires_on=dt.date.today() + dt.timedelta(days=30)
+            )
+
+    assert_constant_queries(logged_in_producer, "/producer/", add)
