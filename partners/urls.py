@@ -6,4 +6,22 @@ app_name = "partners"
 urlpatterns = [
     path("partner/", views.home, name="home"),
     path("partners/", views.directory, name="directory"),
+    path("partners/<slug:partner>/", views.partner_detail, name="partner_detail"),
+    path("partners/<slug:partner>/edit/", views.partner_edit, name="partner_edit"),
+    path("partners/<slug:partner>/channels/new/", views.channel_new, name="channel_new"),
+    path(
+        "partners/<slug:partner>/channels/<slug:channel>/",
+        views.channel_detail,
+        name="channel_detail",
+    ),
+    path(
+        "partners/<slug:partner>/channels/<slug:channel>/edit/",
+        views.channel_edit,
+        name="channel_edit",
+    ),
+    path(
+        "partners/<slug:partner>/channels/<slug:channel>/history/",
+        views.channel_history,
+        name="channel_history",
+    ),
 ]

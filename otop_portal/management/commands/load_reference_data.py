@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from otop_portal.reference import load_provinces
-from partners.reference import load_partners
+from partners.reference import load_channels, load_partners
 from producers.reference import load_categories, load_certification_types
 
 
@@ -17,6 +17,7 @@ class Command(BaseCommand):
             ("OTOP categories and sub-types", load_categories),
             ("certification types", load_certification_types),
             ("MOU partners", load_partners),
+            ("partner channels and requirements", load_channels),
         ]
         for label, load in steps:
             self.stdout.write(f"reference data: {label}: {load()} added")
