@@ -220,6 +220,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # assets from our own static files: docs work offline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Enums are named after their field; name the shared ones so they do not collide.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelKindEnum": "partners.models.ChannelKind",
+        "ProducerTypeEnum": "producers.models.ProducerType",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from otop_portal.i18n import BilingualNameMixin
-from partners.validators import validate_logo
+from partners.validators import validate_channel_code, validate_logo
 
 
 class PartnerStatus(models.TextChoices):
@@ -96,7 +96,9 @@ class Channel(BilingualNameMixin, models.Model):
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="channels", verbose_name=_("partner")
     )
-    code = models.SlugField(_("code"), max_length=60, unique=True)
+    code = models.SlugField(
+        _("code"), max_length=60, unique=True, validators=[validate_channel_code]
+    )
     kind = models.CharField(_("kind of channel"), max_length=30, choices=ChannelKind.choices)
     name_th = models.CharField(_("name (Thai)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)

@@ -46,3 +46,16 @@ def validate_logo(file) -> None:
         raise ValidationError(_("Upload a PNG, JPEG or WebP image."))
     if width * height > settings.UPLOAD_MAX_IMAGE_PIXELS:
         raise ValidationError(_("The image has too many pixels."))
+
+
+# Words that are paths under /partners/<partner>/channels/, so never a channel's code.
+RESERVED_CHANNEL_CODES = frozenset({"new"})
+
+
+def validate_channel_code(value: str) -> None:
+    if value in RESERVED_CHANNEL_CODES:
+        raise ValidationError(
+            _("“%(code)s” is a word the portal uses in its web addresses. Choose another code."),
+            code="reserved",
+            params={"code": value},
+        )

@@ -66,3 +66,10 @@ def test_api_docs_load_nothing_from_other_sites(client):
     external = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", html)
     assert not external, external
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert (tmp_path / "s.yml").stat().st_size > 1000

@@ -50,6 +50,7 @@ def test_demo_data_creates_one_account_per_role_and_changes_nothing_on_rerun(cap
     call_command("load_demo_data", force=True)
     out = capsys.readouterr().out
     assert "0 account(s) added" in out
+    assert "0 demo product(s) added" in out
     assert DEMO_PASSWORD in out
     assert User.objects.count() == len(DEMO_ACCOUNTS)
     officer.refresh_from_db()

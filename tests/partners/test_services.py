@@ -164,3 +164,14 @@ def test_only_own_partner_administrators_officers_and_admins_may_edit(
     assert not can_edit_partner(member, partner_org)
     assert not can_edit_partner(other_partner, partner_org)
     assert not can_edit_partner(producer, partner_org)
+
+
+def test_a_channel_cannot_take_a_code_the_web_addresses_use(partner):
+    from django.utils import translation
+
+    from partners.services import channel_create
+
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        channel_create(partner=partner.partner, code="new", channel_data={}, by=partner)
+    assert "Choose another code" in str(excinfo.value)
+    assert not Channel.objects.filter(code="new").exists()
