@@ -44,8 +44,7 @@ lint: install
 
 # Refresh locale/th/LC_MESSAGES/django.po from the source (needs GNU gettext; compiling does not).
 messages: install
-	$(PY) manage.py makemessages -l th --ignore=.venv --ignore=bench --no-obsolete
-	$(PY) manage.py makemessages -d djangojs -l th --ignore=.venv --ignore=static/vendor --no-obsolete
+	$(PY) manage.py makemessages -l th --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache
