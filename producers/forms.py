@@ -402,5 +402,5 @@ class EraseForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise ValidationError(_("This password is not right."))
+            raise ValidationError(_("This password is incorrect."))
         return password

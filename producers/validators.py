@@ -175,7 +175,7 @@ def validate_fda_number(value: str) -> str:
     number = digits_only(value)
     if not number.isdigit():
         raise ValidationError(
-            _("An FDA (อย.) number has digits only, like 50-1-12345-2-0001."), code="format"
+            _("An FDA (อย.) number has 13 digits, like 50-1-12345-2-0001."), code="format"
         )
     if len(number) != 13:
         raise ValidationError(

@@ -19,6 +19,19 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code called directly by a test (services, validators) speaks English unless the test
+    says otherwise; pages still follow the reader's choice (Thai by default) through the
+    middleware. Tests of the Thai wording use translation.override("th") or the language
+    cookie."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

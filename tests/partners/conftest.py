@@ -61,3 +61,11 @@ def shopee_channel(db, other_partner_org):
     return factories.ChannelFactory(
         partner=other_partner_org, code="shopee-shop", name_en="Shopee shop"
     )
+
+
+@pytest.fixture
+def client(client):
+    """These tests read messages in English; tests/producers/test_thai_messages.py checks that
+    the same refusals reach a Thai reader in Thai."""
+    client.cookies["django_language"] = "en"
+    return client

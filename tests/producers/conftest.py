@@ -28,3 +28,11 @@ def fda_type(db):
 @pytest.fixture
 def stars_type(db):
     return factories.StarsTypeFactory()
+
+
+@pytest.fixture
+def client(client):
+    """These tests read messages in English; tests/producers/test_thai_messages.py checks that
+    the same refusals reach a Thai reader in Thai."""
+    client.cookies["django_language"] = "en"
+    return client

@@ -198,6 +198,7 @@ def test_thai_dates_on_the_certificate_list_are_in_the_buddhist_era(
     logged_in_producer, profile, fda_type
 ):
     factories.CertificationFactory(producer=profile, type=fda_type, issued_on=dt.date(2024, 3, 1))
+    logged_in_producer.cookies["django_language"] = "th"
     assert "2567" in logged_in_producer.get("/producer/certificates/").content.decode()
 
 

@@ -44,7 +44,7 @@ def test_erasure_needs_the_password(client, profile):
     client.force_login(profile.user)
     response = client.post("/producer/my-data/erase/", {"password": "wrong"})
     assert response.status_code == 400
-    assert "This password is not right." in response.content.decode()
+    assert "This password is incorrect." in response.content.decode()
     assert Producer.objects.get(pk=profile.pk).erased_at is None
 
 

@@ -96,6 +96,7 @@ def test_get_shows_the_saved_values(client, producer):
 def test_address_without_javascript_shows_the_districts_of_the_chosen_province(client, producer):
     factories.ProvinceFactory(code="50")
     client.force_login(producer)
+    client.cookies["django_language"] = "th"
     response = post_step(client, "address", {"province": "50", "refresh": "1"})
     html = response.content.decode()
     assert response.status_code == 200

@@ -1,0 +1,94 @@
+"""Keeping results fresh when what they were computed from changes.
+
+These receivers live in matching, the consumer, so that producers and partners need not know
+that matching exists. Work is done after the transaction commits, once per product per
+transaction, and never when the change is rolled back.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from partners.models import RequirementVersion
+from producers.models import Certification, Producer, Product
+
+
+def _schedule(product_ids: set[int]) -> None:
+    """Re-score these products once the transaction commits; many saves in one transaction
+    re-score each product once. A rolled-back transaction re-scores nothing."""
+    if not product_ids:
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        _rematch(product_ids)
+        return
+    pending = getattr(conn, "_matching_pending", None)
+    queued = {func for _sids, func, _robust in conn.run_on_commit}
+    if pending is not None and pending[0] in queued:
+        pending[1].update(product_ids)  # the callback still waits for this commit
+        return
+    ids = set(product_ids)
+
+    def callback():
+        if getattr(conn, "_matching_pending", None) and conn._matching_pending[0] is callback:
+            conn._matching_pending = None  # later changes need a callback of their own
+        _rematch(ids)
+
+    conn._matching_pending = (callback, ids)
+    transaction.on_commit(callback)
+
+
+def _rematch(ids: set[int]) -> None:
+    from matching.services import rematch_products
+
+    rematch_products(ids)
+
+
+def _product_changed(sender, instance: Product, **kwargs):
+    _schedule({instance.pk})
+
+
+def _producer_changed(sender, instance: Producer, **kwargs):
+    _schedule(set(instance.products.values_list("pk", flat=True)))
+
+
+def _certification_changed(sender, instance: Certification, **kwargs):
+    _schedule(
+        set(Product.objects.filter(producer_id=instance.producer_id).values_list("pk", flat=True))
+    )
+
+
+def _certification_products_changed(sender, instance, action, pk_set, **kwargs):
+    if action.startswith("post_") and isinstance(instance, Certification):
+        _schedule(
+            set(
+                Product.objects.filter(producer_id=instance.producer_id).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
+
+
+def _requirement_changed(sender, instance: RequirementVersion, created: bool, **kwargs):
+    if not created:
+        return
+    from matching.tasks import rematch_channel
+
+    channel_id = instance.channel_id
+    transaction.on_commit(lambda: rematch_channel.enqueue(channel_id))
+
+
+def connect() -> None:
+    post_save.connect(_product_changed, sender=Product, dispatch_uid="matching-product")
+    post_save.connect(_producer_changed, sender=Producer, dispatch_uid="matching-producer")
+    post_save.connect(_certification_changed, sender=Certification, dispatch_uid="matching-cert")
+    post_delete.connect(
+        _certification_changed, sender=Certification, dispatch_uid="matching-cert-delete"
+    )
+    m2m_changed.connect(
+        _certification_products_changed,
+        sender=Certification.products.through,
+        dispatch_uid="matching-cert-products",
+    )
+    post_save.connect(_requirement_changed, sender=RequirementVersion, dispatch_uid="matching-req")

@@ -1,0 +1,213 @@
+"""Reads for matching: the ORM turned into the engine's plain data, in bounded queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from django.db.models import F
+
+from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
+from partners.models import PartnerStatus, RequirementVersion
+from producers.models import (
+    Certification,
+    CertificationScope,
+    CertificationStatus,
+    Product,
+    ProductStatus,
+)
+from producers.selectors import OTOP_STARS_CODE, star_rating_is_stale
+
+PRODUCT_COLUMNS = (
+    "id",
+    "producer_id",
+    "category__code",
+    "subcategory__code",
+    "producer__producer_type",
+    "producer__province__code",
+    "price",
+    "gtin",
+    "shelf_life_days",
+    "monthly_capacity",
+    "lead_time_days",
+)
+
+
+def matchable_products():
+    """Products that are matched: on sale, of a producer who has not been erased."""
+    return Product.objects.filter(status=ProductStatus.ACTIVE, producer__erased_at__isnull=True)
+
+
+def product_facts(product_ids: Iterable[int], as_of: dt.date) -> list[ProductFacts]:
+    """Facts of the given matchable products (others are left out), in three queries."""
+    rows = list(
+        matchable_products()
+        .filter(id__in=list(product_ids))
+        .order_by("id")
+        .values_list(*PRODUCT_COLUMNS)
+    )
+    return _facts_from_rows(rows, as_of)
+
+
+def iter_product_facts(as_of: dt.date, *, chunk: int = 2000) -> Iterator[list[ProductFacts]]:
+    """Every matchable product's facts, a chunk at a time (keyset by id: memory stays flat)."""
+    last = 0
+    base = matchable_products().order_by("id").values_list(*PRODUCT_COLUMNS)
+    while True:
+        rows = list(base.filter(id__gt=last)[:chunk])
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield _facts_from_rows(rows, as_of)
+
+
+def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
+    if not rows:
+        return []
+    producer_ids = {row[1] for row in rows}
+    product_ids = {row[0] for row in rows}
+    certs = list(
+        Certification.objects.filter(producer_id__in=producer_ids)
+        .exclude(status=CertificationStatus.REJECTED)
+        .values_list(
+            "id",
+            "producer_id",
+            "type__code",
+            "status",
+            "expires_on",
+            "issued_on",
+            "number",
+            "scope",
+            "star_level",
+            "award_year",
+        )
+    )
+    product_scoped = [c[0] for c in certs if c[7] == CertificationScope.PRODUCTS]
+    covers: dict[int, list[int]] = defaultdict(list)
+    if product_scoped:
+        through = Certification.products.through.objects.filter(
+            certification_id__in=product_scoped, product_id__in=product_ids
+        ).values_list("certification_id", "product_id")
+        for cert_id, product_id in through:
+            covers[cert_id].append(product_id)
+
+    by_producer: dict[int, list[tuple]] = defaultdict(list)
+    by_product: dict[int, list[tuple]] = defaultdict(list)
+    for c in certs:
+        if c[7] == CertificationScope.PRODUCER:
+            by_producer[c[1]].append(c)
+        else:
+            for product_id in covers.get(c[0], ()):
+                by_product[product_id].append(c)
+
+    facts = []
+    for (
+        pid,
+        producer_id,
+        category,
+        subcategory,
+        producer_type,
+        province,
+        price,
+        gtin,
+        shelf_life,
+        capacity,
+        lead_time,
+    ) in rows:
+        mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
+        stars = _star_level(mine, as_of)
+        facts.append(
+            ProductFacts(
+                product_id=pid,
+                category=category,
+                subcategory=subcategory,
+                producer_type=producer_type or "",
+                province=province,
+                price=price,
+                gtin=gtin or "",
+                shelf_life_days=shelf_life,
+                monthly_capacity=capacity,
+                lead_time_days=lead_time,
+                star_level=stars,
+                certificates=tuple(
+                    CertificateFact(
+                        type=c[2],
+                        # An expired record was verified once: the gap says "renew", not "get".
+                        verified=c[3]
+                        in (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED),
+                        expires_on=c[4],
+                        issued_on=c[5],
+                        number=c[6],
+                    )
+                    for c in mine
+                ),
+            )
+        )
+    return facts
+
+
+def _star_level(certs: list[tuple], as_of: dt.date) -> int | None:
+    """The newest verified, unexpired, not stale OTOP Product Champion rating."""
+    best = None
+    for c in certs:
+        if (
+            c[2] == OTOP_STARS_CODE
+            and c[3] == CertificationStatus.VERIFIED
+            and (c[4] is None or c[4] >= as_of)
+            and c[8]
+            and c[9]
+            and not star_rating_is_stale(c[9], as_of)
+            and (best is None or (c[9], c[8]) > best)
+        ):
+            best = (c[9], c[8])
+    return best[1] if best else None
+
+
+def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
+    """A 64-bit digest of everything a result depends on besides the requirement version,
+    including which certificates count on the as-of date (so an expiry shows as a change)."""
+    payload = repr(
+        (
+            facts.category,
+            facts.subcategory,
+            facts.producer_type,
+            facts.province,
+            str(facts.price),
+            facts.gtin,
+            facts.shelf_life_days,
+            facts.monthly_capacity,
+            facts.lead_time_days,
+            facts.star_level,
+            sorted((c.type, c.verified, c.expires_on) for c in facts.certificates),
+            sorted(facts.valid_types(as_of)),
+        )
+    )
+    digest = hashlib.blake2b(payload.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+_compiled_cache: dict[tuple[int, int], CompiledChannel] = {}
+
+
+def active_channels() -> list[tuple[int, CompiledChannel]]:
+    """(channel id, compiled requirement) of every channel that is matched: active, of a
+    partner that has not left the MOU, at its current requirement version. One query."""
+    rows = (
+        RequirementVersion.objects.filter(
+            channel__is_active=True,
+            number=F("channel__requirement__version"),
+        )
+        .exclude(channel__partner__status=PartnerStatus.LEFT)
+        .order_by("channel_id")
+        .values_list("channel_id", "number", "snapshot")
+    )
+    out = []
+    for channel_id, number, snapshot in rows:
+        key = (channel_id, number)
+        compiled = _compiled_cache.get(key)
+        if compiled is None:
+            compiled = _compiled_cache[key] = compile_channel(snapshot)
+        out.append((channel_id, compiled))
+    return out

@@ -1,0 +1,200 @@
+"""Writes for matching: score products against channels and store the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from matching.engine import CompiledChannel, ProductFacts, evaluate_all
+from matching.models import MatchResult
+from matching.selectors import (
+    active_channels,
+    fingerprint,
+    iter_product_facts,
+    matchable_products,
+    product_facts,
+)
+
+UPSERT_FIELDS = [
+    "eligible",
+    "score",
+    "failed",
+    "failed_count",
+    "star_level",
+    "requirement_version",
+    "fingerprint",
+    "as_of",
+    "computed_at",
+]
+BATCH = 5000
+
+
+@dataclass
+class RematchSummary:
+    products: int = 0
+    pairs: int = 0
+    eligible: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        rate = self.pairs / self.seconds if self.seconds else 0
+        return (
+            f"{self.pairs:,} pairs scored ({self.products:,} products), {self.eligible:,} "
+            f"eligible, {self.removed:,} stale results removed, {self.seconds:.1f} s "
+            f"({rate:,.0f} pairs/s)"
+        )
+
+
+def _results_for(
+    facts: ProductFacts, channels: list[tuple[int, CompiledChannel]], as_of: dt.date, now
+) -> list[MatchResult]:
+    digest = fingerprint(facts, as_of)
+    compiled = [ch for _id, ch in channels]
+    rows = []
+    for (channel_id, _ch), result in zip(
+        channels, evaluate_all(compiled, facts, as_of), strict=True
+    ):
+        rows.append(
+            MatchResult(
+                product_id=facts.product_id,
+                channel_id=channel_id,
+                eligible=result.eligible,
+                score=result.score,
+                failed=result.failed,
+                failed_count=result.failed.bit_count(),
+                star_level=facts.star_level,
+                requirement_version=result.version,
+                fingerprint=digest,
+                as_of=as_of,
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+def _upsert(rows: list[MatchResult]) -> None:
+    for start in range(0, len(rows), BATCH):
+        MatchResult.objects.bulk_create(
+            rows[start : start + BATCH],
+            update_conflicts=True,
+            unique_fields=["product", "channel"],
+            update_fields=UPSERT_FIELDS,
+        )
+
+
+def rematch_products(product_ids: Iterable[int], *, as_of: dt.date | None = None) -> RematchSummary:
+    """Re-score these products against every matched channel, straight away.
+
+    Cheap (one product × 40 channels is a few milliseconds), so a producer's edit shows its new
+    results on the next page. Products that are no longer matched lose their results.
+    """
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    ids = set(product_ids)
+    channels = active_channels()
+    facts = product_facts(ids, as_of)
+    now = timezone.now()
+    rows = [row for f in facts for row in _results_for(f, channels, as_of, now)]
+    summary = RematchSummary(products=len(facts), pairs=len(rows))
+    summary.eligible = sum(r.eligible for r in rows)
+    with transaction.atomic():
+        unmatched = ids - {f.product_id for f in facts}
+        stale = MatchResult.objects.filter(product_id__in=ids).exclude(
+            channel_id__in=[cid for cid, _ch in channels]
+        )
+        summary.removed = stale.delete()[0]
+        if unmatched:
+            summary.removed += MatchResult.objects.filter(product_id__in=unmatched).delete()[0]
+        _upsert(rows)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def rematch_all(
+    *,
+    channel_ids: set[int] | None = None,
+    as_of: dt.date | None = None,
+    chunk: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> RematchSummary:
+    """Re-score every matchable product against every matched channel (or only `channel_ids`),
+    a chunk of products per transaction so memory stays flat and readers are never blocked.
+    Results of channels or products that are no longer matched are removed."""
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    channels = active_channels()
+    if channel_ids is not None:
+        channels = [(cid, ch) for cid, ch in channels if cid in channel_ids]
+    summary = RematchSummary()
+    for facts_chunk in iter_product_facts(as_of, chunk=chunk):
+        now = timezone.now()
+        rows = [row for f in facts_chunk for row in _results_for(f, channels, as_of, now)]
+        with transaction.atomic():
+            _upsert(rows)
+        summary.products += len(facts_chunk)
+        summary.pairs += len(rows)
+        summary.eligible += sum(r.eligible for r in rows)
+        if progress:
+            progress(len(facts_chunk))
+    summary.removed = _remove_unmatched(channel_ids)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _remove_unmatched(channel_ids: set[int] | None) -> int:
+    matched = [cid for cid, _ch in active_channels()]
+    stale = MatchResult.objects.exclude(channel_id__in=matched) | MatchResult.objects.exclude(
+        product__in=matchable_products()
+    )
+    if channel_ids is not None:
+        stale = stale.filter(channel_id__in=channel_ids)
+    return stale.delete()[0]
+
+
+def stale_product_ids(*, as_of: dt.date | None = None, limit: int | None = None) -> list[int]:
+    """Products whose stored results no longer match their facts or the channels' versions."""
+    as_of = as_of or timezone.localdate()
+    versions = {cid: ch.version for cid, ch in active_channels()}
+    stale: set[int] = set()
+    for facts_chunk in iter_product_facts(as_of):
+        by_id = {f.product_id: fingerprint(f, as_of) for f in facts_chunk}
+        stored = MatchResult.objects.filter(product_id__in=by_id).values_list(
+            "product_id", "channel_id", "requirement_version", "fingerprint"
+        )
+        seen: dict[int, set[int]] = {}
+        for product_id, channel_id, version, digest in stored:
+            seen.setdefault(product_id, set()).add(channel_id)
+            if digest != by_id[product_id] or versions.get(channel_id) != version:
+                stale.add(product_id)
+        stale.update(pid for pid in by_id if seen.get(pid, set()) != set(versions))
+        if limit and len(stale) >= limit:
+            break
+    return sorted(stale)
+
+
+def rematch_expired(*, as_of: dt.date | None = None, window_days: int = 7) -> RematchSummary:
+    """The daily job: re-score products whose certificates expired (or whose star rating went
+    stale) since the results were computed. Looks back `window_days`, so a missed day or two
+    is caught up."""
+    from producers.models import Certification, Product
+
+    as_of = as_of or timezone.localdate()
+    since = as_of - dt.timedelta(days=window_days)
+    expired = Certification.objects.filter(expires_on__gte=since, expires_on__lt=as_of)
+    product_ids = set(
+        Product.objects.filter(producer__certifications__in=expired).values_list("id", flat=True)
+    )
+    if as_of.month == 1 and as_of.day <= window_days:
+        # Star ratings go stale on the first of January of the year after their round.
+        product_ids |= set(
+            MatchResult.objects.filter(star_level__isnull=False).values_list(
+                "product_id", flat=True
+            )
+        )
+    return rematch_products(product_ids, as_of=as_of)

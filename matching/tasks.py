@@ -1,0 +1,17 @@
+"""Background work for matching (django-tasks; inline in the embedded default)."""
+
+from django_tasks import task
+
+from matching.services import rematch_all, rematch_expired
+
+
+@task()
+def rematch_channel(channel_id: int) -> str:
+    """A channel's requirements changed: re-score it against every product."""
+    return str(rematch_all(channel_ids={channel_id}))
+
+
+@task()
+def rematch_daily() -> str:
+    """Run once a day (cron: `manage.py rematch --expired`, or enqueue this task)."""
+    return str(rematch_expired())
