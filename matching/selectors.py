@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.db.models import F
 
@@ -211,3 +212,80 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
             compiled = _compiled_cache[key] = compile_channel(snapshot)
         out.append((channel_id, compiled))
     return out
+
+
+# --- What producers see ---------------------------------------------------------------------
+
+NEAREST_MISSES = 5  # channels shown below the eligible ones, closest first
+
+
+def _channel_rows(channel_ids: list[int]) -> dict[int, Any]:
+    from partners.models import Channel
+
+    return {
+        c.pk: c for c in Channel.objects.filter(pk__in=channel_ids).select_related("partner")
+    }
+
+
+def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """The channels for one product: eligible first by score, then the nearest misses (fewest
+    failed gates, then score), each with the engine's checks and gap steps. Channels that do not
+    take this kind of product at all are only counted. A fixed number of queries."""
+    from django.utils import timezone
+
+    from matching.engine import explain
+
+    as_of = as_of or timezone.localdate()
+    facts = product_facts([product_id], as_of)
+    if not facts:
+        return {"eligible": [], "misses": [], "impossible": 0, "matched": False}
+    channels = active_channels()
+    explained = []
+    for channel_id, compiled in channels:
+        result, checks, steps = explain(compiled, facts[0], as_of)
+        explained.append((channel_id, result, checks, steps))
+    rows = _channel_rows([cid for cid, *_rest in explained])
+    eligible, misses, impossible = [], [], 0
+    for channel_id, result, checks, steps in explained:
+        entry = {"channel": rows[channel_id], "result": result, "checks": checks, "steps": steps}
+        if result.eligible:
+            eligible.append(entry)
+        elif any(s.action == "not_possible" for s in steps):
+            impossible += 1
+        else:
+            misses.append(entry)
+    eligible.sort(key=lambda e: (-e["result"].score, e["channel"].name))
+    misses.sort(key=lambda e: (len(e["steps"]), -e["result"].score, e["channel"].name))
+    return {
+        "eligible": eligible,
+        "misses": misses[:NEAREST_MISSES],
+        "more_misses": max(0, len(misses) - NEAREST_MISSES),
+        "impossible": impossible,
+        "matched": True,
+    }
+
+
+def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit: int = 8):
+    """Across all of a producer's products: each step that alone would make a product eligible
+    for a channel, with how many product × channel pairs it opens and for which products, most
+    first. (Steps that open nothing on their own are left out: they show on each product.)"""
+    from django.utils import timezone
+
+    from matching.engine import explain
+
+    as_of = as_of or timezone.localdate()
+    ids = list(matchable_products().filter(producer_id=producer_id).values_list("id", flat=True))
+    facts = product_facts(ids, as_of)
+    channels = active_channels()
+    opened: dict[tuple, dict[str, Any]] = {}
+    for f in facts:
+        for _channel_id, compiled in channels:
+            result, _checks, steps = explain(compiled, f, as_of)
+            if result.eligible or len(steps) != 1 or steps[0].action == "not_possible":
+                continue
+            step = steps[0]
+            entry = opened.setdefault(step.key, {"step": step, "product_ids": set(), "opens": 0})
+            entry["product_ids"].add(f.product_id)
+            entry["opens"] += 1
+    ranked = sorted(opened.values(), key=lambda e: (-e["opens"], e["step"].key))
+    return ranked[:limit]

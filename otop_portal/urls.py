@@ -20,6 +20,7 @@ api_v1 = (
         path("me/", api.MeView.as_view(), name="me"),
         path("", include("producers.api_urls")),
         path("", include("partners.api_urls")),
+        path("", include("matching.api_urls")),
         path("", include(router.urls)),
     ],
     "api",

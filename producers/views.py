@@ -21,6 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from matching.selectors import producer_next_steps, product_channel_ranking
+from matching.words import next_steps_in_words, ranking_in_words
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from producers import selectors, services
@@ -87,6 +89,14 @@ def home(request: HttpRequest) -> HttpResponse:
         certifications = list(selectors.certification_list(producer=producer)[:PAGE_SIZE])
         ratings = selectors.product_star_ratings(products)
     missing = services.producer_missing(producer)
+    next_steps = []
+    if producer is not None:
+        next_steps = next_steps_in_words(producer_next_steps(producer.pk))
+        names = {p.pk: p.name for p in Product.objects.filter(
+            pk__in={pk for s in next_steps for pk in s["product_ids"]}
+        ).only("pk", "name_th", "name_en")}
+        for step in next_steps:
+            step["products"] = sorted(names[pk] for pk in step["product_ids"] if pk in names)
     if producer is not None and not products:
         missing.append(("products", _("Add your first product")))
     if producer is not None and not certifications:
@@ -99,6 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "missing": missing,
             "products": [(p, ratings.get(p.pk)) for p in products],
             "certifications": certifications,
+            "next_steps": next_steps,
             "today": timezone.localdate(),
             "national_id": selectors.producer_national_id_for(request.user, producer)
             if producer
@@ -295,6 +306,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rating": ratings.get(product.pk),
             "certifications": certifications,
             "max_photos": MAX_PHOTOS,
+            "ranking": ranking_in_words(product_channel_ranking(product.pk)),
         },
     )
 
