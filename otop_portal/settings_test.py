@@ -23,6 +23,7 @@ LOG_FORMAT = "console"
 LOGGING["handlers"]["default"]["formatter"] = "console"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+PRIVATE_MEDIA_ROOT = None  # beside each test's own MEDIA_ROOT (tests/conftest.py)
 LOGGING["loggers"]["django_structlog"]["level"] = "WARNING"  # noqa: F405
 # In-process cache: each test starts empty without needing the database (rate limits work alike).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
