@@ -1,3 +1,10 @@
 """API routes of the matching app, mounted under /api/v1/ in the "api" namespace."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from matching import api
+
+router = SimpleRouter()
+router.register("match-results", api.MatchResultViewSet, basename="match-result")
+
+urlpatterns = router.urls

@@ -8,14 +8,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
+from matching.models import MatchResult
+from otop_portal.models import Role
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
     CertificationScope,
     CertificationStatus,
+    ProducerStatus,
     Product,
     ProductStatus,
 )
@@ -189,9 +192,6 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-_compiled_cache: dict[tuple[int, int], CompiledChannel] = {}
-
-
 def active_channels() -> list[tuple[int, CompiledChannel]]:
     """(channel id, compiled requirement) of every channel that is matched: active, of a
     partner that has not left the MOU, at its current requirement version. One query."""
@@ -204,14 +204,8 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
         .order_by("channel_id")
         .values_list("channel_id", "number", "snapshot")
     )
-    out = []
-    for channel_id, number, snapshot in rows:
-        key = (channel_id, number)
-        compiled = _compiled_cache.get(key)
-        if compiled is None:
-            compiled = _compiled_cache[key] = compile_channel(snapshot)
-        out.append((channel_id, compiled))
-    return out
+    # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
+    return [(channel_id, compile_channel(snapshot)) for channel_id, _number, snapshot in rows]
 
 
 # --- What producers see ---------------------------------------------------------------------
@@ -289,3 +283,62 @@ def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit
             entry["opens"] += 1
     ranked = sorted(opened.values(), key=lambda e: (-e["opens"], e["step"].key))
     return ranked[:limit]
+
+
+# --- What officers and API clients see --------------------------------------------------------
+
+
+def _in_officer_scope(results: QuerySet[MatchResult], user) -> QuerySet[MatchResult]:
+    """Results of products made in the officer's provinces; national officers and
+    administrators see every province."""
+    if user.role == Role.ADMIN or (user.role == Role.OFFICER and user.is_national_officer):
+        return results
+    if user.role == Role.OFFICER:
+        # A subquery, not a list: no extra query, and an officer without provinces sees nothing.
+        return results.filter(product__producer__province__in=user.provinces.all())
+    return results.none()
+
+
+def _not_yet_referred(results: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
+    """The one place where pairs already referred are left out of the candidates.
+
+    Referrals come with the next issue; until they exist every eligible pair is a candidate.
+    That issue excludes here the (product, channel) pairs that have a referral, so the
+    officers' page and everything else built on officer_candidates() agree."""
+    return results
+
+
+def officer_candidates(user) -> QuerySet[MatchResult]:
+    """Eligible product × channel pairs an officer may refer: in the officer's provinces (all
+    for national officers and administrators), of active products of verified producers, on
+    active channels of partners still in the MOU, not yet referred. Related rows a list shows
+    are joined in, so a page of them costs one query. Unordered: the caller orders (see
+    matching.filters)."""
+    results = MatchResult.objects.filter(
+        eligible=True,
+        product__status=ProductStatus.ACTIVE,
+        product__producer__status=ProducerStatus.VERIFIED,
+        product__producer__erased_at__isnull=True,
+        channel__is_active=True,
+    ).exclude(channel__partner__status=PartnerStatus.LEFT)
+    results = _not_yet_referred(_in_officer_scope(results, user))
+    return results.select_related(
+        "product",
+        "product__producer",
+        "product__producer__province",
+        "product__category",
+        "channel",
+        "channel__partner",
+    )
+
+
+def results_visible_to(user) -> QuerySet[MatchResult]:
+    """Every stored result (eligible or not) the user may read: a producer their own products',
+    an officer those of their provinces (all when national), an administrator all; partner
+    members none until referrals exist. With the rows the API shows joined in."""
+    results = MatchResult.objects.all()
+    if user.role == Role.PRODUCER:
+        results = results.filter(product__producer__user=user)
+    else:
+        results = _in_officer_scope(results, user)
+    return results.select_related("product", "channel", "channel__partner")

@@ -94,13 +94,21 @@ def test_a_price_above_the_band_fails_the_price_gate(chilli, shop, committed):
     assert _result(chilli, shop).failed & 1 << Criterion.PRICE
 
 
-def test_editing_a_requirement_marks_results_stale_and_the_worker_refreshes_them(
-    chilli, shop, settings, committed
-):
+@pytest.mark.django_db(transaction=True)
+def test_editing_a_requirement_marks_results_stale_and_the_worker_refreshes_them(settings):
+    # Real commits here: the worker closes its database connection between tasks, which a test
+    # wrapped in a transaction would not survive on PostgreSQL.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    with committed():
-        requirement_save(channel=shop, by=None, requirement_data={"price_max": 100})
-    assert _result(chilli, shop).requirement_version == 1
+    fda_type = factories.CertificationTypeFactory(code="fda")
+    food = factories.CategoryFactory(code="food")
+    shop = factories.ChannelFactory(
+        code="shop-food",
+        requirement={"price_max": 500},
+        certificate_rules=[{"mode": "all", "certification_types": [fda_type], "categories": [food]}],
+    )
+    chilli = factories.ProductFactory(category=food, price=120)  # scored on commit
+    requirement_save(channel=shop, by=None, requirement_data={"price_max": 100})
+    assert _result(chilli, shop).requirement_version == 1  # the task is only queued
     assert stale_product_ids() == [chilli.pk]
 
     call_command("db_worker", "--batch", verbosity=0)

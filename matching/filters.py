@@ -1,0 +1,151 @@
+"""Filters over stored match results, shared by the officers' candidate page and the API.
+
+Codes, not ids, in the query string (partner=central&channel=central-shelf&category=food), as
+everywhere in the API. On the page the same fields render as a plain GET form with a select for
+each code, so filtering works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from drf_spectacular.utils import extend_schema_field
+
+from matching.models import MatchResult
+from otop_portal.models import Province, Role
+from partners.models import Channel, Partner, PartnerStatus
+from producers.models import Category
+
+# (score direction, then product and result id: a total order the API's keyset cursor follows)
+ORDERINGS = {
+    "-score": ("-score", "product_id", "id"),
+    "score": ("score", "product_id", "id"),
+}
+DEFAULT_ORDERING = "-score"
+
+
+class ChannelChoiceField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj: Channel) -> str:
+        # Two partners may both call a channel "Online shop": say whose it is.
+        return f"{obj.partner.name} – {obj.name}"
+
+
+class ChannelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = ChannelChoiceField
+
+
+def _provinces(request) -> QuerySet[Province]:
+    """An officer of some provinces picks among theirs; everyone else among all 77."""
+    user = getattr(request, "user", None)
+    if (
+        user is not None
+        and user.is_authenticated
+        and user.role == Role.OFFICER
+        and not user.is_national_officer
+    ):
+        return user.provinces.order_by("name_th")
+    return Province.objects.order_by("name_th")
+
+
+def _stars_or_more(n: int) -> str:
+    return ngettext("%(stars)s star or more", "%(stars)s stars or more", n) % {"stars": n}
+
+
+# Lazy: the labels are made in the reader's language when the form renders.
+STAR_CHOICES = [(n, lazy(_stars_or_more, str)(n)) for n in range(1, 6)]
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100})
+class ScoreFilter(django_filters.NumberFilter):
+    """A number box on the page; an integer 0-100 in the schema."""
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})
+class StarsFilter(django_filters.ChoiceFilter):
+    """A select on the page; a plain 1-5 in the schema (not the model field's int64)."""
+
+
+class MatchResultFilter(django_filters.FilterSet):
+    """What an officer narrows the candidates by; sorted by score, highest first unless asked."""
+
+    partner = django_filters.ModelChoiceFilter(
+        field_name="channel__partner",
+        to_field_name="code",
+        queryset=Partner.objects.exclude(status=PartnerStatus.LEFT).order_by("name_en"),
+        label=_("Partner"),
+        empty_label=_("Any partner"),
+        help_text=_("Partner code."),
+    )
+    channel = ChannelChoiceFilter(
+        field_name="channel",
+        to_field_name="code",
+        queryset=Channel.objects.filter(is_active=True)
+        .select_related("partner")
+        .order_by("partner__name_en", "name_en"),
+        label=_("Channel"),
+        empty_label=_("Any channel"),
+        help_text=_("Channel code."),
+    )
+    category = django_filters.ModelChoiceFilter(
+        field_name="product__category",
+        to_field_name="code",
+        queryset=Category.objects.all(),
+        label=_("OTOP category"),
+        empty_label=_("Any category"),
+        help_text=_("OTOP category code."),
+    )
+    province = django_filters.ModelChoiceFilter(
+        field_name="product__producer__province",
+        to_field_name="code",
+        queryset=_provinces,
+        label=_("Province"),
+        empty_label=_("Any province"),
+        help_text=_("Province code (DOPA, two digits) of the producer."),
+    )
+    min_stars = StarsFilter(
+        field_name="star_level",
+        lookup_expr="gte",
+        choices=STAR_CHOICES,
+        label=_("OTOP stars"),
+        empty_label=_("Any, or none"),
+        help_text=_("At least this many OTOP stars (a current, verified rating)."),
+    )
+    min_score = ScoreFilter(
+        field_name="score",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=100,
+        label=_("Lowest score"),
+        help_text=_("A score of at least this (0–100)."),
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[("-score", _("Highest score first")), ("score", _("Lowest score first"))],
+        method="_ordered_in_filter_queryset",
+        empty_label=None,
+        label=_("Sort by"),
+        help_text=_("Default: highest score first."),
+    )
+
+    class Meta:
+        model = MatchResult
+        fields: list[str] = []
+
+    def _ordered_in_filter_queryset(self, queryset, name, value):
+        return queryset  # see filter_queryset: ordering applies also when none is asked for
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        chosen = self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+        return queryset.order_by(*ORDERINGS[chosen])
+
+
+class MatchResultApiFilter(MatchResultFilter):
+    """The same, and `eligible`: the API lists near misses too; the officers' page lists only
+    eligible pairs (the candidates), so the page has no such field."""
+
+    eligible = django_filters.BooleanFilter(
+        label=_("Eligible"), help_text=_("true: eligible pairs only; false: the others.")
+    )
