@@ -216,9 +216,7 @@ NEAREST_MISSES = 5  # channels shown below the eligible ones, closest first
 def _channel_rows(channel_ids: list[int]) -> dict[int, Any]:
     from partners.models import Channel
 
-    return {
-        c.pk: c for c in Channel.objects.filter(pk__in=channel_ids).select_related("partner")
-    }
+    return {c.pk: c for c in Channel.objects.filter(pk__in=channel_ids).select_related("partner")}
 
 
 def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -250,6 +248,13 @@ def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) ->
             misses.append(entry)
     eligible.sort(key=lambda e: (-e["result"].score, e["channel"].name))
     misses.sort(key=lambda e: (len(e["steps"]), -e["result"].score, e["channel"].name))
+    # How many channels each step would open on its own (it is their only missing step).
+    opens: dict[tuple, int] = {}
+    for e in misses:
+        if len(e["steps"]) == 1:
+            opens[e["steps"][0].key] = opens.get(e["steps"][0].key, 0) + 1
+    for e in misses:
+        e["step_opens"] = [opens.get(step.key, 0) for step in e["steps"]]
     return {
         "eligible": eligible,
         "misses": misses[:NEAREST_MISSES],

@@ -169,6 +169,13 @@ def ranking_in_words(ranking: dict, names: NameBook | None = None) -> dict:
             **entry,
             "checks_text": [(c.outcome, describe_check(c, names)) for c in entry["checks"]],
             "steps_text": [describe_step(s, names) for s in entry["steps"]],
+            "steps_with_opens": list(
+                zip(
+                    [describe_step(s, names) for s in entry["steps"]],
+                    entry.get("step_opens") or [0] * len(entry["steps"]),
+                    strict=True,
+                )
+            ),
         }
 
     return {

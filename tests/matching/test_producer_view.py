@@ -66,6 +66,7 @@ def test_ranking_lists_eligible_channels_then_the_nearest_misses(chilli, channel
     assert [e["channel"].code for e in ranking["misses"]] == ["fda-shop"]
     assert ranking["impossible"] == 1
     assert [s.action for s in ranking["misses"][0]["steps"]] == ["get_certificate"]
+    assert ranking["misses"][0]["step_opens"] == [1]  # getting it opens that one channel
 
 
 def test_product_page_explains_the_gap_in_english(client, profile, chilli):
@@ -74,6 +75,7 @@ def test_product_page_explains_the_gap_in_english(client, profile, chilli):
     html = client.get(f"/producer/products/{chilli.pk}/").content.decode()
     assert "Open market" in html
     assert "Get Thai FDA food serial number (อย.)." in html
+    assert "opens 1 channel" in html
     assert "1 channel does not take this kind of product." in html
 
 
