@@ -32,6 +32,7 @@ class CertificateFact:
     expires_on: dt.date | None  # None: does not expire
     issued_on: dt.date | None = None
     number: str = ""
+    stars: int | None = None  # OTOP Product Champion records: the level awarded
 
     def counts_on(self, day: dt.date) -> bool:
         """Only verified certificates that have not expired on the as-of date count."""
@@ -359,13 +360,7 @@ def explain(
     if ch.region_is_gate:
         gate(Criterion.REGION, "region", sorted(ch.provinces), f.province, impossible)
     if ch.min_stars:
-        gate(
-            Criterion.STARS,
-            "stars",
-            ch.min_stars,
-            f.star_level,
-            Step("raise_stars", ("raise_stars", ch.min_stars), {"stars": ch.min_stars}),
-        )
+        gate(Criterion.STARS, "stars", ch.min_stars, f.star_level, _stars_step(ch.min_stars, f))
     if ch.gtin_required:
         gate(Criterion.GTIN, "gtin", True, bool(f.gtin), Step("add_gtin", ("add_gtin",)))
     if ch.min_shelf_life_days:
@@ -450,6 +445,19 @@ def explain(
             )
         )
     return result, checks, _dedupe(steps)
+
+
+STARS_TYPE = "otop-stars"
+
+
+def _stars_step(minimum: int, f: ProductFacts) -> Step:
+    """A rating high enough that waits for an officer is "wait", not "reach N stars"."""
+    for c in f.certificates:
+        if c.type == STARS_TYPE and not c.verified and (c.stars or 0) >= minimum:
+            return Step(
+                "await_verification", ("await_verification", STARS_TYPE), {"type": STARS_TYPE}
+            )
+    return Step("raise_stars", ("raise_stars", minimum), {"stars": minimum})
 
 
 def _certificate_steps(

@@ -144,6 +144,7 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
                         expires_on=c[4],
                         issued_on=c[5],
                         number=c[6],
+                        stars=c[8],
                     )
                     for c in mine
                 ),

@@ -267,3 +267,11 @@ def test_a_product_that_passes_every_gate_has_an_empty_gap(f):
     result, _checks, steps = explain(CH, f, TODAY)
     assert (steps == []) == result.eligible
     assert 0 <= result.score <= 100
+
+
+def test_a_high_enough_rating_waiting_for_review_says_wait_not_reach():
+    pending = CertificateFact("otop-stars", verified=False, expires_on=None, stars=5)
+    _r, _c, steps = explain(CH, chilli_paste(star_level=None, certificates=(fda(), pending)), TODAY)
+    assert [(s.action, s.detail.get("type")) for s in steps] == [
+        ("await_verification", "otop-stars")
+    ]

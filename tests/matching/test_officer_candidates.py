@@ -20,8 +20,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("matching:officer_candidates")
 
 
-
-
 # Every channel prefers a monthly capacity of 100 units: a product's score is its capacity.
 BY_CAPACITY = [{"kind": "capacity", "weight": 10, "target_capacity": 100}]
 

@@ -104,7 +104,9 @@ def test_editing_a_requirement_marks_results_stale_and_the_worker_refreshes_them
     shop = factories.ChannelFactory(
         code="shop-food",
         requirement={"price_max": 500},
-        certificate_rules=[{"mode": "all", "certification_types": [fda_type], "categories": [food]}],
+        certificate_rules=[
+            {"mode": "all", "certification_types": [fda_type], "categories": [food]}
+        ],
     )
     chilli = factories.ProductFactory(category=food, price=120)  # scored on commit
     requirement_save(channel=shop, by=None, requirement_data={"price_max": 100})

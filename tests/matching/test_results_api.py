@@ -19,8 +19,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("api:match-result-list")
 
 
-
-
 CHANNELS = ("central-premium", "central-shelf", "shopee-shop")
 
 
