@@ -177,3 +177,17 @@ def test_rematch_command_prints_a_summary(chilli, shop, capsys):
     call_command("rematch", "--product", str(chilli.pk))
     with pytest.raises(Exception, match="No channel"):
         call_command("rematch", "--channel", "nope")
+
+
+def test_large_batches_take_the_bulk_path_with_the_same_results(shop, monkeypatch):
+    """On PostgreSQL batches from COPY_FROM rows go through COPY; the rows must not differ."""
+    from matching import services
+
+    factories.ProductFactory.create_batch(3, category=factories.CategoryFactory(code="food"))
+    rematch_all()
+    before = sorted(MatchResult.objects.values_list("product_id", "channel_id", "failed", "score"))
+    MatchResult.objects.update(score=0, failed=0)
+    monkeypatch.setattr(services, "COPY_FROM", 1)
+    assert rematch_all().pairs == 3
+    after = sorted(MatchResult.objects.values_list("product_id", "channel_id", "failed", "score"))
+    assert after == before
