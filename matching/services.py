@@ -103,6 +103,9 @@ def _upsert(rows: list[tuple]) -> None:
                 f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} ON COMMIT DELETE ROWS "  # noqa: S608
                 f"AS SELECT {cols} FROM {table} WITH NO DATA"
             )
+            # ON COMMIT DELETE ROWS empties it only at commit; inside a caller's transaction
+            # a second batch must not meet the first one's rows.
+            cursor.execute(f"TRUNCATE {_TEMP}")
             with cursor.cursor.copy(f"COPY {_TEMP} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -172,6 +175,11 @@ def rematch_all(
         if progress:
             progress(len(facts_chunk))
     summary.removed = _remove_unmatched(channel_ids)
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics after rewriting the table: with stale ones the one-product
+        # delete was planned for 130,000 rows and JIT-compiled (bench/: p95 34 ms -> 10.7 ms).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {MatchResult._meta.db_table}")
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -191,3 +191,17 @@ def test_large_batches_take_the_bulk_path_with_the_same_results(shop, monkeypatc
     assert rematch_all().pairs == 3
     after = sorted(MatchResult.objects.values_list("product_id", "channel_id", "failed", "score"))
     assert after == before
+
+
+def test_two_bulk_batches_in_one_transaction_do_not_collide(shop, monkeypatch):
+    """The COPY staging table empties at commit; two batches inside one outer transaction
+    (a test, a task run inside atomic) must still upsert cleanly."""
+    from matching import services
+
+    factories.ProductFactory.create_batch(3, category=factories.CategoryFactory(code="food"))
+    monkeypatch.setattr(services, "COPY_FROM", 1)
+    with transaction.atomic():
+        first = rematch_all(chunk=2)
+        second = rematch_all(chunk=2)
+    assert first.pairs == second.pairs == 3
+    assert MatchResult.objects.count() == 3
