@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otop_portal.models import Province
 from producers import validators
+from producers.services import PRODUCT_FIELDS
 from producers.models import (
     Certification,
     CertificationType,
@@ -291,22 +292,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = [
-            "name_th",
-            "name_en",
-            "category",
-            "subcategory",
-            "description",
-            "price",
-            "price_unit",
-            "pack_size",
-            "shelf_life_days",
-            "storage_conditions",
-            "monthly_capacity",
-            "lead_time_days",
-            "gtin",
-            "status",
-        ]
+        fields = PRODUCT_FIELDS
         labels = {
             "name_th": _("Product name in Thai"),
             "name_en": _("Product name in English (optional)"),
