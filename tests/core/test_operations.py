@@ -133,3 +133,10 @@ def test_production_logs_are_one_json_object_per_line():
     assert events["referral_approved"]["note"] == "อนุมัติ"
     assert events["referral_approved"]["level"] == "info"
     assert events["plain stdlib warning"]["level"] == "warning"
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
