@@ -4,6 +4,7 @@ The words (explanation, gap) are not stored: they are rendered at display time f
 matching.engine.explain() in the reader's language.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,3 +41,106 @@ class MatchResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}×{self.channel_id}: {self.score}{'' if self.eligible else ' ✗'}"
+
+
+class ReferralState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SENT = "sent", _("Sent to the partner")
+    ACCEPTED = "accepted", _("Accepted by the partner")
+    DECLINED = "declined", _("Declined by the partner")
+    LISTED = "listed", _("Listed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed (no longer eligible)")
+
+
+# A pair has at most one referral in these states; the others are history.
+OPEN_STATES = (
+    ReferralState.PROPOSED,
+    ReferralState.APPROVED,
+    ReferralState.SENT,
+    ReferralState.ACCEPTED,
+    ReferralState.LISTED,
+)
+
+
+class Referral(models.Model):
+    """A product put forward to a partner channel. Its state moves only through
+    matching.services.referral_transition, which writes a ReferralEvent each time."""
+
+    product = models.ForeignKey(
+        "producers.Product",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("product"),
+    )
+    channel = models.ForeignKey(
+        "partners.Channel",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("channel"),
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=ReferralState.choices, default=ReferralState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    decline_reason = models.TextField(_("reason"), blank=True)
+    listing_url = models.URLField(_("listing link"), blank=True)
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated on"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "channel"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="one_open_referral_per_pair",
+                violation_error_message=_(
+                    "This product already has an open referral to this channel."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "state"]),
+            models.Index(fields=["state", "-updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}→{self.channel_id} ({self.state})"
+
+
+class ReferralEvent(models.Model):
+    """The audit trail of a referral: who moved it from which state to which, when, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )  # None: the system (a lapse found by re-scoring)
+    from_state = models.CharField(
+        _("from"), max_length=12, choices=ReferralState.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=12, choices=ReferralState.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_state or '-'} → {self.to_state}"

@@ -309,12 +309,17 @@ def _in_officer_scope(results: QuerySet[MatchResult], user) -> QuerySet[MatchRes
 
 
 def _not_yet_referred(results: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
-    """The one place where pairs already referred are left out of the candidates.
+    """The one place where pairs already referred are left out of the candidates: a pair with
+    an open referral (proposed … listed) is in the pipeline, not a candidate. Rejected,
+    declined, withdrawn and lapsed ones may be proposed again."""
+    from django.db.models import Exists, OuterRef
 
-    Referrals come with the next issue; until they exist every eligible pair is a candidate.
-    That issue excludes here the (product, channel) pairs that have a referral, so the
-    officers' page and everything else built on officer_candidates() agree."""
-    return results
+    from matching.models import OPEN_STATES, Referral
+
+    open_referral = Referral.objects.filter(
+        product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id"), state__in=OPEN_STATES
+    )
+    return results.filter(~Exists(open_referral))
 
 
 def officer_candidates(user) -> QuerySet[MatchResult]:

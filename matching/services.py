@@ -7,12 +7,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from matching.engine import CompiledChannel, ProductFacts, evaluate_all
-from matching.models import MatchResult
+from matching.models import OPEN_STATES, MatchResult, Referral, ReferralEvent, ReferralState
 from matching.selectors import (
     active_channels,
     fingerprint,
@@ -20,6 +22,7 @@ from matching.selectors import (
     matchable_products,
     product_facts,
 )
+from otop_portal.models import Role
 
 COLUMNS = (
     "product_id",
@@ -235,3 +238,123 @@ def rematch_expired(*, as_of: dt.date | None = None, window_days: int = 7) -> Re
             )
         )
     return rematch_products(product_ids, as_of=as_of)
+
+
+# --- Referrals ------------------------------------------------------------------------------
+
+S = ReferralState
+OFFICER, PRODUCER, PARTNER, SYSTEM = "officer", "producer", "partner", "system"
+
+# (from, to) -> who may make that move. Withdrawing is possible any time before "listed".
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (S.PROPOSED, S.APPROVED): frozenset({OFFICER}),
+    (S.PROPOSED, S.REJECTED): frozenset({OFFICER}),
+    (S.APPROVED, S.SENT): frozenset({OFFICER}),
+    (S.SENT, S.ACCEPTED): frozenset({PARTNER}),
+    (S.SENT, S.DECLINED): frozenset({PARTNER}),
+    (S.ACCEPTED, S.LISTED): frozenset({PARTNER}),
+    **{
+        (s, S.WITHDRAWN): frozenset({OFFICER, PRODUCER})
+        for s in (S.PROPOSED, S.APPROVED, S.SENT, S.ACCEPTED)
+    },
+    **{(s, S.LAPSED): frozenset({SYSTEM}) for s in (S.PROPOSED, S.APPROVED, S.SENT, S.ACCEPTED)},
+}
+
+
+class ReferralError(ValidationError):
+    """A move that is not allowed, or that someone else made first; the message says which."""
+
+
+def _capacities(user, referral: Referral) -> set[str]:
+    """In which capacities this user may act on this referral (scope included)."""
+    if user is None:
+        return {SYSTEM}
+    caps = set()
+    producer = referral.product.producer
+    if user.role == Role.ADMIN or (
+        user.role == Role.OFFICER
+        and (user.is_national_officer or user.provinces.filter(pk=producer.province_id).exists())
+    ):
+        caps.add(OFFICER)
+    if user.role == Role.PRODUCER and producer.user_id == user.pk:
+        caps.add(PRODUCER)
+    if user.role == Role.PARTNER and user.partner_id == referral.channel.partner_id:
+        caps.add(PARTNER)
+    return caps
+
+
+@transaction.atomic
+def referral_propose(*, product, channel, by, note: str = "") -> Referral:
+    """Put an eligible product forward to a channel: by an officer of its province, or asked
+    for by its producer. One open referral per pair."""
+    result = MatchResult.objects.filter(product=product, channel=channel).first()
+    if result is None or not result.eligible:
+        raise ReferralError(_("This product does not meet this channel's requirements yet."))
+    referral = Referral(product=product, channel=channel, proposed_by=by)
+    if not _capacities(by, referral) & {OFFICER, PRODUCER}:
+        raise ReferralError(_("You cannot propose this product."))
+    if Referral.objects.filter(product=product, channel=channel, state__in=OPEN_STATES).exists():
+        raise ReferralError(_("This product already has an open referral to this channel."))
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError:  # a concurrent proposal won the unique constraint
+        raise ReferralError(
+            _("This product already has an open referral to this channel.")
+        ) from None
+    ReferralEvent.objects.create(referral=referral, actor=by, to_state=S.PROPOSED, note=note)
+    return referral
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    referral_id: int,
+    to_state: str,
+    by,
+    note: str = "",
+    reason: str = "",
+    listing_url: str = "",
+    listed_on: dt.date | None = None,
+) -> Referral:
+    """Move a referral to `to_state`: the row is locked, the move checked against its state and
+    the actor's role and scope, and the audit entry written in the same transaction. Of two
+    people acting at once, the second finds the new state and gets a ReferralError saying who
+    moved it first."""
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("product__producer", "channel")
+        .get(pk=referral_id)
+    )
+    allowed = TRANSITIONS.get((referral.state, to_state))
+    if allowed is None:
+        last = referral.events.order_by("-created_at", "-pk").select_related("actor").first()
+        who = str(last.actor) if last and last.actor else _("the portal")
+        raise ReferralError(
+            _("This referral is already “%(state)s” (by %(who)s); it cannot become “%(to)s”.")
+            % {"state": referral.get_state_display(), "who": who, "to": S(to_state).label}
+        )
+    if not _capacities(by, referral) & allowed:
+        raise ReferralError(_("You cannot make this change to this referral."))
+    if to_state == S.DECLINED and not reason.strip():
+        raise ReferralError(
+            _("Say why the product is declined: the officer and the producer read it.")
+        )
+    if to_state == S.LISTED and not (listing_url and listed_on):
+        raise ReferralError(_("Give the listing link and the date it went on sale."))
+    from_state = referral.state
+    referral.state = to_state
+    if to_state == S.DECLINED:
+        referral.decline_reason = reason.strip()
+    if to_state == S.LISTED:
+        referral.listing_url, referral.listed_on = listing_url, listed_on
+    referral.full_clean(exclude=["product", "channel", "proposed_by"])
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=by,
+        from_state=from_state,
+        to_state=to_state,
+        note=(note or reason).strip(),
+    )
+    return referral

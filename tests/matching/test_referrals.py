@@ -1,0 +1,230 @@
+"""The referral pipeline's state machine: every move, every refusal, and the race."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from matching.models import Referral, ReferralEvent, ReferralState
+from matching.selectors import officer_candidates
+from matching.services import ReferralError, referral_propose, referral_transition, rematch_all
+from producers.models import ProducerStatus
+from tests import factories
+
+S = ReferralState
+
+
+def _pair(producer_user, partner_org, province):
+    profile = factories.ProducerFactory(
+        user=producer_user, province=province, status=ProducerStatus.VERIFIED
+    )
+    product = factories.ProductFactory(producer=profile)
+    channel = factories.ChannelFactory(partner=partner_org)
+    rematch_all()
+    return product, channel
+
+
+@pytest.fixture
+def pair(producer, partner_org, province):
+    return _pair(producer, partner_org, province)
+
+
+@pytest.fixture
+def referral(pair, officer):
+    product, channel = pair
+    return referral_propose(product=product, channel=channel, by=officer)
+
+
+def _move(referral, to, by, **kw):
+    return referral_transition(referral_id=referral.pk, to_state=to, by=by, **kw)
+
+
+@pytest.mark.django_db
+def test_the_whole_pipeline_with_an_audit_entry_per_move(referral, officer, partner):
+    _move(referral, S.APPROVED, officer, note="good fit")
+    _move(referral, S.SENT, officer)
+    _move(referral, S.ACCEPTED, partner)
+    done = _move(
+        referral,
+        S.LISTED,
+        partner,
+        listing_url="https://shop.example/p/1",
+        listed_on=dt.date(2026, 11, 20),
+    )
+    assert done.state == S.LISTED
+    trail = list(
+        ReferralEvent.objects.filter(referral=referral).values_list(
+            "from_state", "to_state", "actor"
+        )
+    )
+    assert trail == [
+        ("", S.PROPOSED, officer.pk),
+        (S.PROPOSED, S.APPROVED, officer.pk),
+        (S.APPROVED, S.SENT, officer.pk),
+        (S.SENT, S.ACCEPTED, partner.pk),
+        (S.ACCEPTED, S.LISTED, partner.pk),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_producer_may_ask_for_an_eligible_pair_and_withdraw_it(pair, producer):
+    product, channel = pair
+    referral = referral_propose(product=product, channel=channel, by=producer)
+    assert _move(referral, S.WITHDRAWN, producer).state == S.WITHDRAWN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["other_producer", "other_officer", "partner", "other_partner"])
+def test_outsiders_cannot_propose(pair, request, actor):
+    product, channel = pair
+    with pytest.raises(ReferralError, match="cannot propose"):
+        referral_propose(product=product, channel=channel, by=request.getfixturevalue(actor))
+
+
+@pytest.mark.django_db
+def test_a_pair_that_is_not_eligible_cannot_be_proposed(pair, officer):
+    product, channel = pair
+    from matching.models import MatchResult
+
+    MatchResult.objects.filter(product=product).update(eligible=False)
+    with pytest.raises(ReferralError, match="does not meet"):
+        referral_propose(product=product, channel=channel, by=officer)
+
+
+@pytest.mark.django_db
+def test_one_open_referral_per_pair(referral, officer):
+    with pytest.raises(ReferralError, match="already has an open referral"):
+        referral_propose(product=referral.product, channel=referral.channel, by=officer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("actor", "to"),
+    [
+        ("other_officer", S.APPROVED),  # another province
+        ("producer", S.APPROVED),  # producers do not approve
+        ("partner", S.APPROVED),  # nor do partners
+    ],
+)
+def test_refused_moves_say_so_and_change_nothing(referral, request, actor, to):
+    with pytest.raises(ReferralError, match="cannot make this change"):
+        _move(referral, to, request.getfixturevalue(actor))
+    referral.refresh_from_db()
+    assert referral.state == S.PROPOSED
+    assert referral.events.count() == 1
+
+
+@pytest.mark.django_db
+def test_only_the_channels_partner_decides_and_a_decline_needs_a_reason(
+    referral, officer, partner, other_partner
+):
+    _move(referral, S.APPROVED, officer)
+    _move(referral, S.SENT, officer)
+    with pytest.raises(ReferralError, match="cannot make this change"):
+        _move(referral, S.ACCEPTED, other_partner)
+    with pytest.raises(ReferralError, match="Say why"):
+        _move(referral, S.DECLINED, partner)
+    declined = _move(referral, S.DECLINED, partner, reason="Shelf life too short for our stores")
+    assert declined.decline_reason == "Shelf life too short for our stores"
+
+
+@pytest.mark.django_db
+def test_listing_needs_the_link_and_date(referral, officer, partner):
+    for to in (S.APPROVED, S.SENT):
+        _move(referral, to, officer)
+    _move(referral, S.ACCEPTED, partner)
+    with pytest.raises(ReferralError, match="listing link"):
+        _move(referral, S.LISTED, partner)
+
+
+@pytest.mark.django_db
+def test_a_listed_referral_can_no_longer_be_withdrawn(referral, officer, partner):
+    for to in (S.APPROVED, S.SENT):
+        _move(referral, to, officer)
+    _move(referral, S.ACCEPTED, partner)
+    _move(
+        referral,
+        S.LISTED,
+        partner,
+        listing_url="https://shop.example/1",
+        listed_on=dt.date(2026, 1, 1),
+    )
+    with pytest.raises(ReferralError, match="already"):
+        _move(referral, S.WITHDRAWN, officer)
+
+
+@pytest.mark.django_db
+def test_only_the_system_marks_a_referral_lapsed(referral, officer):
+    with pytest.raises(ReferralError, match="cannot make this change"):
+        _move(referral, S.LAPSED, officer)
+    assert _move(referral, S.LAPSED, None, note="FDA number expired").state == S.LAPSED
+
+
+@pytest.mark.django_db
+def test_a_referred_pair_leaves_the_candidate_list_until_it_is_closed(referral, officer):
+    assert not officer_candidates(officer).filter(product=referral.product).exists()
+    _move(referral, S.REJECTED, officer)
+    assert officer_candidates(officer).filter(product=referral.product).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_officers_approving_at_once_exactly_one_wins(producer, partner_org, province, officer):
+    """Two real connections: the first locks the row and holds it while the second waits on
+    the lock; when the first commits, the second finds the referral approved and is told so."""
+    product, channel = _pair(producer, partner_org, province)
+    colleague = factories.OfficerFactory(email="colleague@example.org", provinces=[province])
+    referral = referral_propose(product=product, channel=channel, by=officer)
+    outcomes: dict[str, object] = {}
+    first_has_lock, release = threading.Event(), threading.Event()
+
+    def first():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                outcomes["first"] = _move(referral, S.APPROVED, officer).state
+                first_has_lock.set()
+                release.wait(5)  # keep the row locked while the second one tries
+        finally:
+            connections.close_all()
+
+    def second():
+        first_has_lock.wait(5)
+        try:
+            outcomes["second"] = _move(referral, S.APPROVED, colleague).state
+        except ReferralError as exc:
+            outcomes["second"] = exc.messages[0]
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    first_has_lock.wait(5)
+    outcomes["second_waited_on_the_lock"] = _someone_waits_on_a_lock()
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert outcomes["second_waited_on_the_lock"]
+    assert outcomes["first"] == S.APPROVED
+    assert "already" in outcomes["second"] and str(officer) in outcomes["second"]
+    assert Referral.objects.get(pk=referral.pk).events.filter(to_state=S.APPROVED).count() == 1
+
+
+def _someone_waits_on_a_lock(timeout: float = 5.0) -> bool:
+    """True once another backend of this database is blocked on a row lock."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
