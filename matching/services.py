@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,13 +48,15 @@ class RematchSummary:
     pairs: int = 0
     eligible: int = 0
     removed: int = 0
+    lapsed: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
         rate = self.pairs / self.seconds if self.seconds else 0
         return (
             f"{self.pairs:,} pairs scored ({self.products:,} products), {self.eligible:,} "
-            f"eligible, {self.removed:,} stale results removed, {self.seconds:.1f} s "
+            f"eligible, {self.removed:,} stale results removed, {self.lapsed:,} referrals "
+            f"lapsed, {self.seconds:.1f} s "
             f"({rate:,.0f} pairs/s)"
         )
 
@@ -147,6 +149,7 @@ def rematch_products(product_ids: Iterable[int], *, as_of: dt.date | None = None
         )
         summary.removed = stale.delete()[0]
         _upsert(rows)
+    summary.lapsed = referrals_lapse(product_ids=ids)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -178,6 +181,7 @@ def rematch_all(
         if progress:
             progress(len(facts_chunk))
     summary.removed = _remove_unmatched(channel_ids)
+    summary.lapsed = referrals_lapse()
     if connection.vendor == "postgresql":
         # Fresh planner statistics after rewriting the table: with stale ones the one-product
         # delete was planned for 130,000 rows and JIT-compiled (bench/: p95 34 ms -> 10.7 ms).
@@ -358,3 +362,59 @@ def referral_transition(
         note=(note or reason).strip(),
     )
     return referral
+
+
+@dataclass
+class BulkOutcome:
+    changed: list[int]
+    refused: list[tuple[int, str]]  # (referral id, why)
+
+
+@transaction.atomic
+def referrals_bulk_transition(
+    *, referral_ids: Iterable[int], to_state: str, by, note: str = ""
+) -> BulkOutcome:
+    """The same move for many referrals with one note. Each one is checked and moved on its own
+    (a savepoint each): the refused ones are listed with the reason, the others change. An
+    unexpected error rolls the whole batch back, so nothing is left half-done."""
+    outcome = BulkOutcome(changed=[], refused=[])
+    for referral_id in sorted(set(referral_ids)):  # a fixed order: no lock-order deadlocks
+        try:
+            with transaction.atomic():
+                referral_transition(referral_id=referral_id, to_state=to_state, by=by, note=note)
+        except ReferralError as exc:
+            outcome.refused.append((referral_id, " ".join(exc.messages)))
+        except Referral.DoesNotExist:
+            outcome.refused.append((referral_id, _("This referral does not exist.")))
+        else:
+            outcome.changed.append(referral_id)
+    return outcome
+
+
+def referrals_lapse(*, product_ids: Iterable[int] | None = None) -> int:
+    """Open referrals (before "listed") whose pair is no longer eligible are marked lapsed by
+    the system, with the reason in the audit trail; never deleted. Returns how many."""
+    lapsable = [S.PROPOSED, S.APPROVED, S.SENT, S.ACCEPTED]
+    gone = Referral.objects.filter(state__in=lapsable).exclude(
+        Exists(
+            MatchResult.objects.filter(
+                product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id"), eligible=True
+            )
+        )
+    )
+    if product_ids is not None:
+        gone = gone.filter(product_id__in=list(product_ids))
+    count = 0
+    for referral_id in gone.values_list("pk", flat=True):
+        with transaction.atomic():
+            try:
+                referral_transition(
+                    referral_id=referral_id,
+                    to_state=S.LAPSED,
+                    by=None,
+                    note=_("The product no longer meets the channel's requirements."),
+                )
+            except ReferralError:
+                continue  # moved on by someone else meanwhile
+            count += 1
+    return count

@@ -191,6 +191,9 @@ def test_two_officers_approving_at_once_exactly_one_wins(producer, partner_org, 
             connections.close_all()
 
     def second():
+        from django.utils import translation
+
+        translation.activate("en")  # a new thread starts in the default language, Thai
         first_has_lock.wait(5)
         try:
             outcomes["second"] = _move(referral, S.APPROVED, colleague).state
@@ -228,3 +231,53 @@ def _someone_waits_on_a_lock(timeout: float = 5.0) -> bool:
                 return True
             time.sleep(0.02)
     return False
+
+
+@pytest.mark.django_db
+def test_bulk_approval_changes_what_it_can_and_says_why_not_for_the_rest(
+    producer, partner_org, province, officer, other_producer
+):
+    from matching.services import referrals_bulk_transition
+
+    product, channel = _pair(producer, partner_org, province)
+    other_product, _ = _pair(other_producer, partner_org, province)
+    first = referral_propose(product=product, channel=channel, by=officer)
+    second = referral_propose(product=other_product, channel=channel, by=officer)
+    _move(second, S.REJECTED, officer)
+    outcome = referrals_bulk_transition(
+        referral_ids=[first.pk, second.pk, 999_999], to_state=S.APPROVED, by=officer, note="batch"
+    )
+    assert outcome.changed == [first.pk]
+    reasons = dict(outcome.refused)
+    assert "already" in reasons[second.pk]
+    assert "does not exist" in reasons[999_999]
+    first.refresh_from_db()
+    assert first.state == S.APPROVED
+    assert first.events.last().note == "batch"
+
+
+@pytest.mark.django_db
+def test_a_pair_that_stops_being_eligible_lapses_with_the_reason_kept(referral, officer):
+    from matching.models import MatchResult
+    from matching.services import referrals_lapse
+
+    _move(referral, S.APPROVED, officer)
+    MatchResult.objects.filter(product=referral.product).update(eligible=False)
+    assert referrals_lapse(product_ids=[referral.product_id]) == 1
+    referral.refresh_from_db()
+    assert referral.state == S.LAPSED
+    last = referral.events.last()
+    assert (last.actor, last.from_state) == (None, S.APPROVED)
+    assert "no longer meets" in last.note
+
+
+@pytest.mark.django_db
+def test_rescoring_a_product_lapses_its_referrals_when_it_no_longer_fits(referral, officer):
+    product = referral.product
+    product.status = "discontinued"
+    product.save()
+    from matching.services import rematch_products
+
+    summary = rematch_products([product.pk])
+    assert summary.lapsed == 1
+    assert Referral.objects.get(pk=referral.pk).state == S.LAPSED
