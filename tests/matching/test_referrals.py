@@ -281,3 +281,12 @@ def test_rescoring_a_product_lapses_its_referrals_when_it_no_longer_fits(referra
     summary = rematch_products([product.pk])
     assert summary.lapsed == 1
     assert Referral.objects.get(pk=referral.pk).state == S.LAPSED
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_referral_with_its_trail_and_cannot_change_it(client, admin, referral):
+    client.force_login(admin)
+    page = client.get(f"/admin/matching/referral/{referral.pk}/change/")
+    assert page.status_code == 200
+    assert "proposed" in page.content.decode().lower()
+    assert client.get("/admin/matching/referral/add/").status_code == 403
