@@ -258,7 +258,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.SENT, S.DECLINED): frozenset({PARTNER}),
     (S.ACCEPTED, S.LISTED): frozenset({PARTNER}),
     **{
-        (s, S.WITHDRAWN): frozenset({OFFICER, PRODUCER})
+        (s, S.WITHDRAWN): frozenset({OFFICER, PRODUCER, SYSTEM})  # system: the partner left
         for s in (S.PROPOSED, S.APPROVED, S.SENT, S.ACCEPTED)
     },
     **{(s, S.LAPSED): frozenset({SYSTEM}) for s in (S.PROPOSED, S.APPROVED, S.SENT, S.ACCEPTED)},

@@ -474,12 +474,29 @@ def partner_set_status(*, partner: Partner, status: str, by: User) -> Partner:
     return partner
 
 
-def _withdraw_open_referrals(partner: Partner) -> None:
-    """Withdraw (never delete) the partner's open referrals when it leaves the MOU.
+def _withdraw_open_referrals(partner: Partner) -> int:
+    """Withdraw (never delete) the partner's open referrals when it leaves the MOU, in
+    partner_set_status's transaction, with an audit entry each. Listed ones stay listed."""
+    from matching.models import Referral, ReferralState
+    from matching.services import referral_transition
 
-    TODO(issue 6, referrals): referrals do not exist yet; when they do, mark this partner's open
-    referrals withdrawn here, in partner_set_status's transaction, with an audit entry each.
-    """
+    open_states = [
+        ReferralState.PROPOSED,
+        ReferralState.APPROVED,
+        ReferralState.SENT,
+        ReferralState.ACCEPTED,
+    ]
+    ids = Referral.objects.filter(channel__partner=partner, state__in=open_states).values_list(
+        "pk", flat=True
+    )
+    for referral_id in sorted(ids):
+        referral_transition(
+            referral_id=referral_id,
+            to_state=ReferralState.WITHDRAWN,
+            by=None,
+            note=_("The partner left the MOU."),
+        )
+    return len(ids)
 
 
 def codes_to_objects(model, codes: Iterable[str]) -> list:

@@ -1,4 +1,3 @@
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -134,11 +133,20 @@ def test_a_refused_change_leaves_everything_as_it_was(central_channel, partner):
 def test_partner_leaving_keeps_history_closes_channels_and_withdraws_referrals(
     partner_org, central_channel, partner, officer
 ):
-    requirement_save(channel=central_channel, by=partner, requirement_data={"min_star_level": 4})
-    with mock.patch("partners.services._withdraw_open_referrals") as withdraw:
-        partner_set_status(partner=partner_org, status=PartnerStatus.LEFT, by=officer)
+    from matching.models import Referral, ReferralState
+    from matching.services import referral_propose, rematch_all
 
-    withdraw.assert_called_once_with(partner_org)
+    requirement_save(channel=central_channel, by=partner, requirement_data={"min_star_level": None})
+    profile = factories.ProducerFactory(province=officer.provinces.first())
+    product = factories.ProductFactory(producer=profile)
+    rematch_all()
+    referral = referral_propose(product=product, channel=central_channel, by=officer)
+
+    partner_set_status(partner=partner_org, status=PartnerStatus.LEFT, by=officer)
+
+    referral = Referral.objects.get(pk=referral.pk)  # withdrawn, not deleted
+    assert referral.state == ReferralState.WITHDRAWN
+    assert referral.events.last().note == "The partner left the MOU."
     partner_org.refresh_from_db()
     assert partner_org.status == PartnerStatus.LEFT
     assert not Channel.objects.get(pk=central_channel.pk).is_active
