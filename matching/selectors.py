@@ -18,6 +18,7 @@ from producers.models import (
     Certification,
     CertificationScope,
     CertificationStatus,
+    Producer,
     ProducerStatus,
     Product,
     ProductStatus,
@@ -356,3 +357,81 @@ def results_visible_to(user) -> QuerySet[MatchResult]:
     else:
         results = _in_officer_scope(results, user)
     return results.select_related("product", "channel", "channel__partner")
+
+
+# --- The officer's queues ---------------------------------------------------------------------
+
+EXPIRY_WINDOW_DAYS = 60
+
+
+def _in_province_scope(rows: QuerySet, user, producer_path: str = "") -> QuerySet:
+    """Rows of producers in the officer's provinces (all for national officers and
+    administrators); `producer_path` leads from the row to its producer ("producer__")."""
+    if user.role == Role.ADMIN or (user.role == Role.OFFICER and user.is_national_officer):
+        return rows
+    if user.role == Role.OFFICER:
+        return rows.filter(**{f"{producer_path}province__in": user.provinces.all()})
+    return rows.none()
+
+
+def officer_producers(user) -> QuerySet[Producer]:
+    """Producers (not erased) the officer may review, with their province joined in."""
+    producers = Producer.objects.filter(erased_at__isnull=True)
+    return _in_province_scope(producers, user).select_related("province")
+
+
+def officer_submitted_producers(user) -> QuerySet[Producer]:
+    """Producers waiting for verification in scope, the longest waiting first."""
+    return (
+        officer_producers(user)
+        .filter(status=ProducerStatus.SUBMITTED)
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+    )
+
+
+def officer_certifications(user) -> QuerySet[Certification]:
+    """Certificates of producers (not erased) in scope, with what a list shows joined in."""
+    certs = Certification.objects.filter(producer__erased_at__isnull=True)
+    return _in_province_scope(certs, user, "producer__").select_related(
+        "producer", "producer__province", "type"
+    )
+
+
+def officer_pending_certifications(user) -> QuerySet[Certification]:
+    """Certificates waiting for verification in scope, the longest waiting first."""
+    return (
+        officer_certifications(user)
+        .filter(status=CertificationStatus.PENDING)
+        .order_by("created_at", "pk")
+    )
+
+
+def officer_expiring_certifications(
+    user, *, today: dt.date | None = None
+) -> QuerySet[Certification]:
+    """Verified certificates in scope that expire within EXPIRY_WINDOW_DAYS (today included),
+    the soonest first."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return (
+        officer_certifications(user)
+        .filter(
+            status=CertificationStatus.VERIFIED,
+            expires_on__gte=today,
+            expires_on__lte=today + dt.timedelta(days=EXPIRY_WINDOW_DAYS),
+        )
+        .order_by("expires_on", "pk")
+    )
+
+
+def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    """For each of the officer's queues, how many items wait and the one waiting longest
+    (for expiring certificates: the one expiring soonest). Two queries a queue."""
+    queues = {
+        "producers": officer_submitted_producers(user),
+        "certificates": officer_pending_certifications(user),
+        "expiring": officer_expiring_certifications(user, today=today),
+        "candidates": officer_candidates(user).order_by("computed_at", "pk"),
+    }
+    return {name: {"count": qs.count(), "oldest": qs.first()} for name, qs in queues.items()}

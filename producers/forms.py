@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from otop_portal.models import Province
 from producers import validators
-from producers.services import PRODUCT_FIELDS
 from producers.models import (
     Certification,
     CertificationType,
@@ -22,6 +21,7 @@ from producers.models import (
     Product,
     SubCategory,
 )
+from producers.services import PRODUCT_FIELDS
 
 
 def _place_name(place) -> str:

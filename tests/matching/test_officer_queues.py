@@ -1,0 +1,301 @@
+"""The officer's queues: producers and certificates waiting for verification, certificates
+expiring soon and match candidates, scoped to the officer's provinces."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from matching.selectors import officer_queues
+from producers.models import CertificationStatus, NationalIdView, ProducerStatus
+from tests import factories
+from tests.helpers import assert_constant_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def _producer(province_code: str = "50", **kwargs):
+    return factories.ProducerFactory(
+        province=factories.ProvinceFactory(code=province_code), **kwargs
+    )
+
+
+def _submitted(province_code: str = "50", days_ago: int = 1):
+    return _producer(province_code, submitted_at=timezone.now() - dt.timedelta(days=days_ago))
+
+
+def _expiring(province_code: str = "50", in_days: int = 30):
+    return factories.CertificationFactory(
+        producer=_producer(province_code, status=ProducerStatus.VERIFIED),
+        status=CertificationStatus.VERIFIED,
+        expires_on=timezone.localdate() + dt.timedelta(days=in_days),
+    )
+
+
+@pytest.fixture
+def national_officer(db):
+    return factories.OfficerFactory(
+        email="national@example.org", provinces=[], is_national_officer=True
+    )
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def _in_site_language(message: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(message)
+
+
+# --- Queues: counts and the oldest item ---------------------------------------------------------
+
+
+def test_queues_count_in_scope_and_show_the_longest_waiting(officer):
+    oldest = _submitted(days_ago=9)
+    _submitted(days_ago=2)
+    _submitted("40", days_ago=30)  # another province
+    _producer(status=ProducerStatus.VERIFIED)  # not waiting
+    first_cert = factories.CertificationFactory(producer=_producer(status=ProducerStatus.VERIFIED))
+    factories.CertificationFactory(producer=_producer(status=ProducerStatus.VERIFIED))
+    factories.CertificationFactory(producer=_producer("40"))
+    soonest = _expiring(in_days=5)
+    _expiring(in_days=59)
+    _expiring(in_days=61)  # outside the window
+    _expiring("40", in_days=3)
+
+    queues = officer_queues(officer)
+
+    assert queues["producers"]["count"] == 2
+    assert queues["producers"]["oldest"] == oldest
+    # The expiring certificates are verified: only the two pending ones wait.
+    assert queues["certificates"]["count"] == 2
+    assert queues["certificates"]["oldest"] == first_cert
+    assert queues["expiring"]["count"] == 2
+    assert queues["expiring"]["oldest"] == soonest
+    assert queues["candidates"] == {"count": 0, "oldest": None}
+
+
+def test_national_officer_queues_cover_every_province(national_officer):
+    _submitted("50")
+    _submitted("40")
+    factories.CertificationFactory(producer=_producer("40", status=ProducerStatus.VERIFIED))
+    _expiring("40")
+    queues = officer_queues(national_officer)
+    assert queues["producers"]["count"] == 2
+    assert queues["certificates"]["count"] == 1
+    assert queues["expiring"]["count"] == 1
+
+
+def test_officer_home_shows_the_counts_and_links(client, officer):
+    producer = _submitted()
+    client.force_login(officer)
+    response = client.get(reverse("matching:officer_home"))
+    assert response.status_code == 200
+    assert response.context["queues"]["producers"]["count"] == 1
+    assert reverse("matching:officer_producer", args=[producer.pk]).encode() in response.content
+    for name in ("officer_producers", "officer_certificates", "officer_expiring_certificates"):
+        assert reverse(f"matching:{name}").encode() in response.content
+
+
+# --- Producers ----------------------------------------------------------------------------------
+
+
+def test_producer_list_shows_the_longest_waiting_first(client, officer):
+    newer = _submitted(days_ago=1)
+    older = _submitted(days_ago=5)
+    _submitted("40")
+    client.force_login(officer)
+    response = client.get(reverse("matching:officer_producers"))
+    assert list(response.context["page"].object_list) == [older, newer]
+
+
+def test_producer_detail_shows_the_national_id_and_logs_the_view(client, officer):
+    producer = _submitted()
+    client.force_login(officer)
+    response = client.get(reverse("matching:officer_producer", args=[producer.pk]))
+    assert response.status_code == 200
+    assert response.context["national_id"]
+    assert NationalIdView.objects.filter(officer=officer, producer=producer).exists()
+
+
+def test_officer_verifies_a_submitted_producer(client, officer):
+    producer = _submitted()
+    client.force_login(officer)
+    url = reverse("matching:officer_producer", args=[producer.pk])
+    response = client.post(url, {"action": "verify"})
+    assert response.status_code == 302
+    producer.refresh_from_db()
+    assert producer.status == ProducerStatus.VERIFIED
+    assert producer.verified_by == officer
+
+
+def test_officer_returns_a_producer_with_the_reason(client, officer):
+    producer = _submitted()
+    client.force_login(officer)
+    url = reverse("matching:officer_producer", args=[producer.pk])
+    client.post(url, {"action": "return", "reason": "The phone number does not answer."})
+    producer.refresh_from_db()
+    assert producer.status == ProducerStatus.RETURNED
+    assert producer.return_reason == "The phone number does not answer."
+
+
+def test_returning_a_producer_without_a_reason_is_refused(client, officer):
+    producer = _submitted()
+    client.force_login(officer)
+    url = reverse("matching:officer_producer", args=[producer.pk])
+    response = client.post(url, {"action": "return", "reason": "  "})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    producer.refresh_from_db()
+    assert producer.status == ProducerStatus.SUBMITTED
+
+
+def test_verifying_a_producer_not_waiting_shows_a_message(client, officer):
+    producer = _producer(status=ProducerStatus.VERIFIED)
+    client.force_login(officer)
+    url = reverse("matching:officer_producer", args=[producer.pk])
+    response = client.post(url, {"action": "verify"})
+    assert response.status_code == 200
+    assert _messages(response) == [
+        _in_site_language("Only a producer waiting for review can be verified.")
+    ]
+
+
+def test_officer_of_another_province_cannot_act_on_the_producer(client, other_officer):
+    producer = _submitted("50")
+    client.force_login(other_officer)
+    url = reverse("matching:officer_producer", args=[producer.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "verify"}).status_code == 404
+    producer.refresh_from_db()
+    assert producer.status == ProducerStatus.SUBMITTED
+
+
+def test_national_officer_sees_every_province(client, national_officer):
+    cm, kk = _submitted("50", days_ago=2), _submitted("40", days_ago=1)
+    client.force_login(national_officer)
+    response = client.get(reverse("matching:officer_producers"))
+    assert list(response.context["page"].object_list) == [cm, kk]
+    url = reverse("matching:officer_producer", args=[kk.pk])
+    assert client.get(url).status_code == 200
+
+
+# --- Certificates -------------------------------------------------------------------------------
+
+
+def test_certificate_detail_shows_the_document_beside_the_record(client, officer):
+    cert = factories.CertificationFactory(producer=_producer())
+    cert.document.save("scan.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    cert.document_content_type = "image/png"
+    cert.save()
+    client.force_login(officer)
+    response = client.get(reverse("matching:officer_certificate", args=[cert.pk]))
+    document_url = reverse("producers:certification_document", args=[cert.pk])
+    assert f'<img src="{document_url}"'.encode() in response.content
+    assert client.get(document_url).status_code == 200  # the officer may open it
+
+
+def test_officer_verifies_a_pending_certificate(client, officer):
+    cert = factories.CertificationFactory(producer=_producer())
+    client.force_login(officer)
+    url = reverse("matching:officer_certificate", args=[cert.pk])
+    assert client.post(url, {"action": "verify"}).status_code == 302
+    cert.refresh_from_db()
+    assert cert.status == CertificationStatus.VERIFIED
+
+
+def test_officer_rejects_a_certificate_with_the_reason(client, officer):
+    cert = factories.CertificationFactory(producer=_producer())
+    client.force_login(officer)
+    url = reverse("matching:officer_certificate", args=[cert.pk])
+    client.post(url, {"action": "reject", "reason": "The scan is unreadable."})
+    cert.refresh_from_db()
+    assert cert.status == CertificationStatus.REJECTED
+    assert cert.reject_reason == "The scan is unreadable."
+
+
+def test_rejecting_a_certificate_without_a_reason_is_refused(client, officer):
+    cert = factories.CertificationFactory(producer=_producer())
+    client.force_login(officer)
+    url = reverse("matching:officer_certificate", args=[cert.pk])
+    response = client.post(url, {"action": "reject", "reason": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    cert.refresh_from_db()
+    assert cert.status == CertificationStatus.PENDING
+
+
+def test_verifying_an_expired_certificate_shows_a_message(client, officer):
+    cert = factories.CertificationFactory(
+        producer=_producer(), expires_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    client.force_login(officer)
+    url = reverse("matching:officer_certificate", args=[cert.pk])
+    response = client.post(url, {"action": "verify"})
+    assert response.status_code == 200
+    assert _messages(response) == [
+        _in_site_language("This certificate has expired; it cannot be verified.")
+    ]
+    cert.refresh_from_db()
+    assert cert.status == CertificationStatus.PENDING
+
+
+def test_officer_of_another_province_cannot_act_on_the_certificate(client, other_officer):
+    cert = factories.CertificationFactory(producer=_producer("50"))
+    client.force_login(other_officer)
+    url = reverse("matching:officer_certificate", args=[cert.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "reject", "reason": "No."}).status_code == 404
+    cert.refresh_from_db()
+    assert cert.status == CertificationStatus.PENDING
+
+
+def test_expiring_list_shows_the_soonest_first_in_scope(client, officer):
+    later, sooner = _expiring(in_days=40), _expiring(in_days=10)
+    _expiring("40", in_days=5)
+    client.force_login(officer)
+    response = client.get(reverse("matching:officer_expiring_certificates"))
+    assert list(response.context["page"].object_list) == [sooner, later]
+
+
+# --- Query counts -------------------------------------------------------------------------------
+
+
+def test_producer_list_costs_constant_queries(client, officer):
+    client.force_login(officer)
+    assert_constant_queries(
+        client,
+        reverse("matching:officer_producers"),
+        lambda n: [_submitted() for _ in range(n)],
+    )
+
+
+def test_pending_certificate_list_costs_constant_queries(client, officer):
+    client.force_login(officer)
+    assert_constant_queries(
+        client,
+        reverse("matching:officer_certificates"),
+        lambda n: [factories.CertificationFactory(producer=_producer()) for _ in range(n)],
+    )
+
+
+def test_expiring_certificate_list_costs_constant_queries(client, officer):
+    client.force_login(officer)
+    assert_constant_queries(
+        client,
+        reverse("matching:officer_expiring_certificates"),
+        lambda n: [_expiring() for _ in range(n)],
+    )
+
+
+def test_officer_home_costs_constant_queries(client, officer):
+    client.force_login(officer)
+    assert_constant_queries(
+        client, reverse("matching:officer_home"), lambda n: [_submitted() for _ in range(n)]
+    )
