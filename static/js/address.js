@@ -36,18 +36,32 @@
       .then(function (data) { return data.results; });
   }
 
+  // Only the newest answer may refill a list: an older one arriving late (slow network) must
+  // not wipe a choice the person has made since.
+  var latest = { district: 0, subdistrict: 0 };
+  function newest(kind) {
+    var ticket = ++latest[kind];
+    return function () { return ticket === latest[kind]; };
+  }
+
   function loadSubdistricts() {
+    var current = newest("subdistrict");
     return get(urls.subdistricts, {
       province: province.value, district: district.value, postal_code: postal ? postal.value.trim() : ""
-    }).then(function (results) { fill(subdistrict, results); });
+    }).then(function (results) { if (current()) { fill(subdistrict, results); } });
+  }
+
+  function loadDistricts() {
+    var current = newest("district");
+    return get(urls.districts, { province: province.value }).then(function (results) {
+      if (current()) { fill(district, results); }
+      return current();
+    });
   }
 
   province.addEventListener("change", function () {
     district.value = "";
-    get(urls.districts, { province: province.value }).then(function (results) {
-      fill(district, results);
-      return loadSubdistricts();
-    });
+    loadDistricts().then(function (fresh) { if (fresh) { return loadSubdistricts(); } });
   });
   district.addEventListener("change", loadSubdistricts);
   if (postal) {
@@ -61,7 +75,7 @@
         var chain = Promise.resolve();
         if (provinces.size === 1 && province.value !== found[0].province_code) {
           province.value = found[0].province_code;
-          chain = get(urls.districts, { province: province.value }).then(function (r) { fill(district, r); });
+          chain = loadDistricts();
         }
         chain.then(function () {
           if (districts.size === 1) { district.value = found[0].district_code; }
