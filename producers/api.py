@@ -73,24 +73,9 @@ class ProducerProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Producer
+        # The registration steps' fields, then what only the portal changes.
         fields = [
-            "producer_type",
-            "name_th",
-            "name_en",
-            "national_id",
-            "juristic_id",
-            "community_enterprise_code",
-            "house_no",
-            "moo",
-            "street",
-            "province",
-            "district_code",
-            "subdistrict_code",
-            "postal_code",
-            "phone",
-            "line_id",
-            "member_count",
-            "community_roles",
+            *(name for names in services.STEP_FIELDS.values() for name in names),
             "status",
             "return_reason",
             "registration_step",

@@ -57,14 +57,7 @@ def national_id_hash(number: str) -> str:
 REGISTRATION_STEPS = ["identity", "address", "contact", "confirm"]
 
 STEP_FIELDS = {
-    "identity": [
-        "producer_type",
-        "name_th",
-        "name_en",
-        "national_id",
-        "juristic_id",
-        "community_enterprise_code",
-    ],
+    "identity": list(LEGAL_IDENTITY_FIELDS),
     "address": [
         "house_no",
         "moo",
