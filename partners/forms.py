@@ -16,6 +16,7 @@ from partners.models import (
     PreferredKind,
     RuleMode,
 )
+from partners.services import PARTNER_FIELDS
 from producers.models import Category, CertificationType, ProducerType, SubCategory
 
 BLANK = [("", "---------")]
@@ -34,20 +35,7 @@ class PartnerForm(forms.ModelForm):
 
     class Meta:
         model = Partner
-        fields = [
-            "name_th",
-            "name_en",
-            "business_th",
-            "business_en",
-            "description_th",
-            "description_en",
-            "website",
-            "logo",
-            "mou_date",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = list(PARTNER_FIELDS)
         widgets = {
             "mou_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description_th": forms.Textarea(attrs={"rows": 4}),

@@ -233,7 +233,8 @@ def _validate(
     errors.raise_if_any()
 
 
-def _current_rules(requirement: ChannelRequirement) -> list[Rule]:
+def current_rules(requirement: ChannelRequirement) -> list[Rule]:
+    """The certificate rules as the service takes them (and the edit form shows them)."""
     return [
         {
             "mode": rule.mode,
@@ -245,7 +246,8 @@ def _current_rules(requirement: ChannelRequirement) -> list[Rule]:
     ]
 
 
-def _current_preferred(requirement: ChannelRequirement) -> list[Preferred]:
+def current_preferred(requirement: ChannelRequirement) -> list[Preferred]:
+    """The preferred criteria as the service takes them (and the edit form shows them)."""
     return [
         {
             "kind": p.kind,
@@ -345,8 +347,8 @@ def requirement_save(
             setattr(requirement, name, value)
     if "producer_types" in requirement_data:
         requirement.producer_types = sorted(set(requirement.producer_types or []))
-    rules = _current_rules(requirement) if certificate_rules is None else certificate_rules
-    wanted = _current_preferred(requirement) if preferred is None else preferred
+    rules = current_rules(requirement) if certificate_rules is None else certificate_rules
+    wanted = current_preferred(requirement) if preferred is None else preferred
 
     _validate(
         channel=channel,

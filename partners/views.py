@@ -32,6 +32,8 @@ from partners.selectors import (
 from partners.sentences import NameBook, describe_changes, describe_requirement
 from partners.services import (
     channel_create,
+    current_preferred,
+    current_rules,
     partner_set_status,
     partner_update,
     requirement_save,
@@ -183,32 +185,6 @@ def _preferred_data(form) -> dict:
     return {**data, "provinces": list(data.get("provinces") or [])}
 
 
-def _rule_initial(channel: Channel) -> list[dict]:
-    return [
-        {
-            "mode": rule.mode,
-            "certification_types": list(rule.certification_types.all()),
-            "categories": list(rule.categories.all()),
-            "conditional": bool(rule.categories.all()),
-        }
-        for rule in channel.requirement.certificate_rules.all()
-    ]
-
-
-def _preferred_initial(channel: Channel) -> list[dict]:
-    return [
-        {
-            "kind": p.kind,
-            "weight": p.weight,
-            "certification_type": p.certification_type,
-            "target_star_level": p.target_star_level,
-            "provinces": list(p.provinces.all()),
-            "target_capacity": p.target_capacity,
-        }
-        for p in channel.requirement.preferred.all()
-    ]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def channel_edit(request: HttpRequest, partner: str, channel: str) -> HttpResponse:
@@ -219,10 +195,10 @@ def channel_edit(request: HttpRequest, partner: str, channel: str) -> HttpRespon
     channel_form = ChannelForm(post, instance=found, prefix="channel")
     form = RequirementForm(post, instance=found.requirement)
     rules = CertificateRuleFormSet(
-        post, prefix="rules", initial=None if post else _rule_initial(found)
+        post, prefix="rules", initial=None if post else current_rules(found.requirement)
     )
     preferred = PreferredFormSet(
-        post, prefix="preferred", initial=None if post else _preferred_initial(found)
+        post, prefix="preferred", initial=None if post else current_preferred(found.requirement)
     )
     if post is not None and all(
         [channel_form.is_valid(), form.is_valid(), rules.is_valid(), preferred.is_valid()]
