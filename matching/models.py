@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from producers.models import private_storage
+
 
 class MatchResult(models.Model):
     product = models.ForeignKey(
@@ -27,6 +29,9 @@ class MatchResult(models.Model):
     fingerprint = models.BigIntegerField(_("fingerprint of the product facts"))
     as_of = models.DateField(_("as of"))
     computed_at = models.DateTimeField(_("computed on"), auto_now=True)
+    # When the pair last became eligible; kept while it stays eligible (re-scores do not reset
+    # it), so "waiting since" means what it says. None while not eligible.
+    eligible_since = models.DateTimeField(_("eligible since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("match result")
@@ -144,3 +149,47 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '-'} → {self.to_state}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A spreadsheet of one of the officer's lists, with the filters that were applied. Small
+    ones are made during the request; large ones by a background task, and the officer is
+    notified when the file is ready. The file is private: served only to its requester."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="exports",
+        verbose_name=_("requested by"),
+    )
+    list_name = models.CharField(_("list"), max_length=32)
+    query = models.TextField(_("filters"), blank=True)  # the list page's query string
+    format = models.CharField(
+        _("format"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
+    )
+    language = models.CharField(_("language"), max_length=8, default="th")
+    status = models.CharField(
+        _("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file = models.FileField(
+        _("file"), upload_to="exports/%Y/%m/", storage=private_storage, blank=True
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.list_name}.{self.format} ({self.status})"

@@ -432,6 +432,8 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
         "producers": officer_submitted_producers(user),
         "certificates": officer_pending_certifications(user),
         "expiring": officer_expiring_certifications(user, today=today),
-        "candidates": officer_candidates(user).order_by("computed_at", "pk"),
+        "candidates": officer_candidates(user).order_by(
+            F("eligible_since").asc(nulls_last=True), "pk"
+        ),
     }
     return {name: {"count": qs.count(), "oldest": qs.first()} for name, qs in queues.items()}

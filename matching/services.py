@@ -36,8 +36,9 @@ COLUMNS = (
     "fingerprint",
     "as_of",
     "computed_at",
+    "eligible_since",
 )
-VALUES_BATCH = 500  # rows per multi-row INSERT (11 parameters each; SQLite allows 32,766)
+VALUES_BATCH = 500  # rows per multi-row INSERT (12 parameters each; SQLite allows 32,766)
 COPY_FROM = 2000  # on PostgreSQL, batches this large go through COPY (bench/: 3.5x faster)
 _TEMP = "matching_result_in"
 
@@ -64,7 +65,8 @@ class RematchSummary:
 def _rows_for(
     facts: ProductFacts, channels: list[tuple[int, CompiledChannel]], as_of: dt.date, now
 ) -> list[tuple]:
-    """Result rows as tuples in COLUMNS order: at ten million rows, model instances cost more
+    """Result rows as tuples in COLUMNS order (eligible_since: now if eligible; the upsert keeps
+    an earlier date): at ten million rows, model instances cost more
     than the scoring itself (bench/: 79% of a full re-score went to building and saving them)."""
     digest = fingerprint(facts, as_of)
     pid, stars = facts.product_id, facts.star_level
@@ -82,6 +84,7 @@ def _rows_for(
             digest,
             as_of,
             now,
+            now if r.eligible else None,
         )
         for (cid, _ch), r in zip(channels, evaluate_all(compiled, facts, as_of), strict=True)
     ]
@@ -89,7 +92,14 @@ def _rows_for(
 
 def _upsert_sql(source: str) -> str:
     table = MatchResult._meta.db_table
-    sets = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
+    sets = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:-1])
+    # A pair that stays eligible keeps the date it became eligible: the officer's "waiting
+    # since" must not move each time the pair is re-scored.
+    sets += (
+        f", eligible_since = CASE WHEN excluded.eligible AND {table}.eligible "
+        f"THEN COALESCE({table}.eligible_since, excluded.eligible_since) "
+        f"ELSE excluded.eligible_since END"
+    )
     return (
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) {source} "
         f"ON CONFLICT (product_id, channel_id) DO UPDATE SET {sets}"
@@ -122,7 +132,7 @@ def _upsert(rows: list[tuple]) -> None:
         one = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
         for start in range(0, len(rows), VALUES_BATCH):
             batch = rows[start : start + VALUES_BATCH]
-            params = [v for row in batch for v in (*row[:9], as_of, now)]
+            params = [v for row in batch for v in (*row[:9], as_of, now, now if row[2] else None)]
             cursor.execute(_upsert_sql("VALUES " + ", ".join([one] * len(batch))), params)
 
 

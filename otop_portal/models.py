@@ -86,6 +86,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name=_("partner"),
     )
     is_partner_admin = models.BooleanField(_("partner administrator"), default=False)
+    # Partner members: new referrals by email as they come, or once a day in one digest.
+    referral_emails = models.CharField(
+        _("emails about new referrals"),
+        max_length=12,
+        choices=[("immediate", _("As they come")), ("daily", _("A daily digest"))],
+        default="immediate",
+    )
 
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -241,3 +248,63 @@ class Invitation(models.Model):
             "expired": _("Expired"),
             "pending": _("Waiting"),
         }[self.status]
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    REFERRAL_APPROVED = "referral_approved", _("Referral approved")
+    REFERRAL_REJECTED = "referral_rejected", _("Referral rejected")
+    REFERRAL_SENT = "referral_sent", _("New referral")
+    REFERRAL_ACCEPTED = "referral_accepted", _("Referral accepted")
+    REFERRAL_DECLINED = "referral_declined", _("Referral declined")
+    REFERRAL_LISTED = "referral_listed", _("Product listed")
+    EXPORT_READY = "export_ready", _("Export ready")
+
+
+class Notification(models.Model):
+    """Something a person should know, shown on their home page and (depending on the kind and
+    their preference) emailed. The words are rendered when shown or sent, in the reader's
+    language, from the kind and the linked object."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    referral = models.ForeignKey(
+        "matching.Referral",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("referral"),
+    )
+    export = models.ForeignKey(
+        "matching.ExportJob",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("export"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read on"), null=True, blank=True)
+    # Set when the email went out (or was folded into a digest); None: not emailed yet.
+    emailed_at = models.DateTimeField(_("emailed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["emailed_at", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind}"

@@ -205,3 +205,25 @@ def test_two_bulk_batches_in_one_transaction_do_not_collide(shop, monkeypatch):
         second = rematch_all(chunk=2)
     assert first.pairs == second.pairs == 3
     assert MatchResult.objects.count() == 3
+
+
+def test_a_pair_that_stays_eligible_keeps_the_date_it_became_eligible(
+    chilli, shop, fda_type, committed
+):
+    """The officer's "waiting since" for a candidate: a re-score must not move it, and losing
+    eligibility clears it."""
+    assert _result(chilli, shop).eligible_since is None
+    with committed():
+        factories.CertificationFactory(
+            producer=chilli.producer, type=fda_type, status=CertificationStatus.VERIFIED
+        )
+    since = _result(chilli, shop).eligible_since
+    assert since is not None
+    for _ in range(2):  # both write paths: one product, and the whole table
+        rematch_products([chilli.pk])
+        rematch_all()
+    assert _result(chilli, shop).eligible_since == since
+    with committed():
+        chilli.price = 900
+        chilli.save()
+    assert _result(chilli, shop).eligible_since is None
