@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema_field
 
-from matching.models import MatchResult
+from matching.models import MatchResult, Referral, ReferralState
 from otop_portal.models import Province, Role
 from partners.models import Channel, Partner, PartnerStatus
 from producers.models import Category
@@ -149,3 +149,75 @@ class MatchResultApiFilter(MatchResultFilter):
     eligible = django_filters.BooleanFilter(
         label=_("Eligible"), help_text=_("true: eligible pairs only; false: the others.")
     )
+
+
+REFERRAL_ORDERINGS = {
+    "-updated": ("-updated_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+
+
+class ReferralFilter(django_filters.FilterSet):
+    """What officers (and the API) narrow the referral list by; the latest change first."""
+
+    state = django_filters.MultipleChoiceFilter(
+        choices=ReferralState.choices,
+        label=_("State"),
+        help_text=_("One or more states."),
+    )
+    partner = django_filters.ModelChoiceFilter(
+        field_name="channel__partner",
+        to_field_name="code",
+        queryset=Partner.objects.order_by("name_en"),
+        label=_("Partner"),
+        empty_label=_("Any partner"),
+        help_text=_("Partner code."),
+    )
+    channel = ChannelChoiceFilter(
+        field_name="channel",
+        to_field_name="code",
+        queryset=Channel.objects.select_related("partner").order_by("partner__name_en", "name_en"),
+        label=_("Channel"),
+        empty_label=_("Any channel"),
+        help_text=_("Channel code."),
+    )
+    category = django_filters.ModelChoiceFilter(
+        field_name="product__category",
+        to_field_name="code",
+        queryset=Category.objects.all(),
+        label=_("OTOP category"),
+        empty_label=_("Any category"),
+        help_text=_("OTOP category code."),
+    )
+    province = django_filters.ModelChoiceFilter(
+        field_name="product__producer__province",
+        to_field_name="code",
+        queryset=_provinces,
+        label=_("Province"),
+        empty_label=_("Any province"),
+        help_text=_("Province code (DOPA, two digits) of the producer."),
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[
+            ("-updated", _("Latest change first")),
+            ("updated", _("Longest unchanged first")),
+            ("-created", _("Newest first")),
+        ],
+        method="_ordered_in_filter_queryset",
+        empty_label=None,
+        label=_("Sort by"),
+        help_text=_("Default: latest change first."),
+    )
+
+    class Meta:
+        model = Referral
+        fields: list[str] = []
+
+    def _ordered_in_filter_queryset(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        chosen = self.form.cleaned_data.get("ordering") or "-updated"
+        return queryset.order_by(*REFERRAL_ORDERINGS[chosen])

@@ -437,3 +437,42 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
         ),
     }
     return {name: {"count": qs.count(), "oldest": qs.first()} for name, qs in queues.items()}
+
+
+# --- Referrals --------------------------------------------------------------------------------
+
+# States a partner sees: from the moment the referral was sent to them.
+PARTNER_STATES = ("sent", "accepted", "declined", "listed")
+
+
+def referrals_visible_to(user) -> QuerySet:
+    """Referrals the user may read: an administrator all; an officer those of products made in
+    their provinces (all when national); a producer their own products'; a partner member those
+    of their partner's channels once sent (and, if withdrawn or lapsed after that, still).
+    With what a list shows joined in; unordered (the caller orders)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from matching.models import Referral, ReferralEvent, ReferralState
+
+    referrals = Referral.objects.all()
+    if user.role == Role.PRODUCER:
+        referrals = referrals.filter(product__producer__user=user)
+    elif user.role == Role.PARTNER:
+        was_sent = ReferralEvent.objects.filter(
+            referral_id=OuterRef("pk"), to_state=ReferralState.SENT
+        )
+        referrals = referrals.filter(channel__partner_id=user.partner_id).filter(
+            Q(state__in=PARTNER_STATES)
+            | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], *[Exists(was_sent)])
+        )
+    else:
+        referrals = _in_province_scope(referrals, user, "product__producer__")
+    return referrals.select_related(
+        "product",
+        "product__producer",
+        "product__producer__province",
+        "product__category",
+        "channel",
+        "channel__partner",
+        "proposed_by",
+    )
