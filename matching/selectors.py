@@ -463,7 +463,7 @@ def referrals_visible_to(user) -> QuerySet:
         )
         referrals = referrals.filter(channel__partner_id=user.partner_id).filter(
             Q(state__in=PARTNER_STATES)
-            | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], *[Exists(was_sent)])
+            | (Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED]) & Q(Exists(was_sent)))
         )
     else:
         referrals = _in_province_scope(referrals, user, "product__producer__")
