@@ -15,3 +15,15 @@ def rematch_channel(channel_id: int) -> str:
 def rematch_daily() -> str:
     """Run once a day (cron: `manage.py rematch --expired`, or enqueue this task)."""
     return str(rematch_expired())
+
+
+@task()
+def make_export(job_id: int) -> str:
+    """Write the file of a queued spreadsheet export and notify the officer who asked."""
+    from matching.exports import export_make
+    from matching.models import ExportJob, ExportStatus
+
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.status != ExportStatus.QUEUED:
+        return job.status  # already made (a task run twice)
+    return export_make(job=job).status

@@ -1,0 +1,400 @@
+"""Spreadsheet exports of the officer's lists (CSV and Excel), with the page's filters applied.
+
+Each list has one spec: the filter set its page uses, the selector that scopes it to the reader,
+and its columns. A column is a header (translated when the file is written, so a file comes out
+in the language of the page it was asked from) and a function of a row.
+
+Cells are neutralised against formula injection (a name such as "=HYPERLINK(...)" or "+66..."
+must reach the spreadsheet as text, never run): the CSV is written with defusedcsv, and the Excel
+file applies defusedcsv's own escaping to every text cell, so both formats say the same thing.
+Rows are streamed from the database in chunks, so a national export keeps memory flat.
+
+Small exports are written during the request (matching.export_views); larger ones are queued
+as an ExportJob (export_request) and written by a background task (export_make), which notifies
+the officer when the file is ready.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import IO, Any
+
+import defusedcsv.csv as defused_csv
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django_filters import FilterSet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from matching import selectors
+from matching.filters import (
+    CertificationQueueFilter,
+    MatchResultFilter,
+    ProducerQueueFilter,
+    ReferralFilter,
+)
+from matching.models import ExportJob, ExportStatus
+from otop_portal.models import Role
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 2000  # rows fetched from the database at a time
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# An identical export asked for again within this time is the same job (a double click).
+SAME_JOB_WINDOW = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: Promise  # gettext_lazy: made in the file's language when it is written
+    value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    title: Promise
+    filterset: type[FilterSet]
+    rows: Callable[[Any], QuerySet]  # the user's scope, with what the columns read joined in
+    columns: tuple[Column, ...]
+
+
+# --- Columns ------------------------------------------------------------------------------------
+# Dates are written as dates in the Christian era (ISO 8601, 2025-06-30, in CSV; date cells in
+# Excel), never as Buddhist-era text: a spreadsheet sorts and filters them as dates then.
+
+
+def _name(obj) -> str:
+    """A reference row's name in the file's language (province, category, channel, partner)."""
+    return obj.name if obj is not None else ""
+
+
+def _producer_columns(path: Callable[[Any], Any]) -> tuple[Column, ...]:
+    return (
+        Column(_("Producer ID"), lambda row: path(row).pk),
+        Column(_("Producer (Thai)"), lambda row: path(row).name_th),
+        Column(_("Producer (English)"), lambda row: path(row).name_en),
+        Column(_("Province"), lambda row: _name(path(row).province)),
+    )
+
+
+def _product_columns(path: Callable[[Any], Any]) -> tuple[Column, ...]:
+    return (
+        Column(_("Product ID"), lambda row: path(row).pk),
+        Column(_("Product (Thai)"), lambda row: path(row).name_th),
+        Column(_("Product (English)"), lambda row: path(row).name_en),
+        *_producer_columns(lambda row: path(row).producer),
+        Column(_("OTOP category"), lambda row: _name(path(row).category)),
+    )
+
+
+def _channel_columns() -> tuple[Column, ...]:
+    return (
+        Column(_("Channel"), lambda row: _name(row.channel)),
+        Column(_("Channel code"), lambda row: row.channel.code),
+        Column(_("Partner"), lambda row: _name(row.channel.partner)),
+    )
+
+
+PRODUCER_COLUMNS = (
+    Column(_("Producer ID"), lambda p: p.pk),
+    Column(_("Name (Thai)"), lambda p: p.name_th),
+    Column(_("Name (English)"), lambda p: p.name_en),
+    Column(_("Producer type"), lambda p: p.get_producer_type_display()),
+    Column(_("Province"), lambda p: _name(p.province)),
+    Column(_("Postal code"), lambda p: p.postal_code),
+    Column(_("Contact person"), lambda p: p.user.full_name),
+    Column(_("Phone"), lambda p: p.phone),
+    Column(_("Status"), lambda p: p.get_status_display()),
+    Column(_("Submitted on"), lambda p: p.submitted_at),
+)
+
+CERTIFICATE_COLUMNS = (
+    Column(_("Certificate ID"), lambda c: c.pk),
+    Column(_("Certificate type"), lambda c: _name(c.type)),
+    Column(_("Certificate number"), lambda c: c.number),
+    Column(_("Issued by"), lambda c: c.issuer),
+    Column(_("Issue date"), lambda c: c.issued_on),
+    Column(_("Expiry date"), lambda c: c.expires_on),
+    Column(_("Days to expiry"), lambda c: c.days_to_expiry()),
+    Column(_("Status"), lambda c: c.get_status_display()),
+    Column(_("Covers"), lambda c: c.get_scope_display()),
+    Column(_("OTOP stars"), lambda c: c.star_level),
+    *_producer_columns(lambda c: c.producer),
+    Column(_("Added on"), lambda c: c.created_at),
+)
+
+CANDIDATE_COLUMNS = (
+    Column(_("Result ID"), lambda r: r.pk),
+    *_product_columns(lambda r: r.product),
+    *_channel_columns(),
+    Column(_("Score"), lambda r: r.score),
+    Column(_("OTOP stars"), lambda r: r.star_level),
+    Column(_("Eligible since"), lambda r: r.eligible_since),
+    Column(_("Scored as of"), lambda r: r.as_of),
+)
+
+REFERRAL_COLUMNS = (
+    Column(_("Referral ID"), lambda r: r.pk),
+    Column(_("State"), lambda r: r.get_state_display()),
+    *_product_columns(lambda r: r.product),
+    *_channel_columns(),
+    Column(_("Proposed by"), lambda r: str(r.proposed_by)),
+    Column(_("Proposed on"), lambda r: r.created_at),
+    Column(_("Last change"), lambda r: r.updated_at),
+    Column(_("Listed on"), lambda r: r.listed_on),
+    Column(_("Listing link"), lambda r: r.listing_url),
+    Column(_("Reason"), lambda r: r.decline_reason),
+)
+
+
+EXPORTS: dict[str, ExportSpec] = {
+    "producers": ExportSpec(
+        _("Producers submitted for verification"),
+        ProducerQueueFilter,
+        lambda user: selectors.officer_submitted_producers(user).select_related("user"),
+        PRODUCER_COLUMNS,
+    ),
+    "certificates": ExportSpec(
+        _("Certificates waiting for verification"),
+        CertificationQueueFilter,
+        selectors.officer_pending_certifications,
+        CERTIFICATE_COLUMNS,
+    ),
+    "expiring": ExportSpec(
+        _("Certificates expiring soon"),
+        CertificationQueueFilter,
+        selectors.officer_expiring_certifications,
+        CERTIFICATE_COLUMNS,
+    ),
+    "candidates": ExportSpec(
+        _("Candidates for referral"),
+        MatchResultFilter,
+        selectors.officer_candidates,
+        CANDIDATE_COLUMNS,
+    ),
+    "referrals": ExportSpec(
+        _("Referrals"),
+        ReferralFilter,
+        selectors.referrals_visible_to,
+        REFERRAL_COLUMNS,
+    ),
+}
+
+
+# --- Reading: the page's rows, for this user, with these filters --------------------------------
+
+
+def may_export(user) -> bool:
+    return bool(user and user.is_active and user.role in (Role.OFFICER, Role.ADMIN))
+
+
+def export_query(params: QueryDict) -> str:
+    """The filters of a list page's query string: without the page number and the format."""
+    query = params.copy()
+    for name in ("format", "page"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def export_rows(list_name: str, *, user, query: str | QueryDict, request=None) -> QuerySet:
+    """The rows of a list as its page shows them to `user` (their scope, as it is now), with the
+    filters of `query` applied and in the page's order. Filters that are not understood are left
+    out, as on the page."""
+    spec = EXPORTS[list_name]
+    data = query if isinstance(query, QueryDict) else QueryDict(query)
+    if not may_export(user):
+        return spec.rows(user).none()
+    # The filter sets read only request.user (the province choices): a stand-in does for a task.
+    filterset = spec.filterset(
+        data, queryset=spec.rows(user), request=request or SimpleNamespace(user=user)
+    )
+    return filterset.qs
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+def neutralise(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula: defusedcsv's escaping (a quote
+    before a leading = + - @ | %, numbers left as they are), and the same for a leading tab or
+    carriage return, which defusedcsv lets through."""
+    if value[:1] in ("\t", "\r"):
+        return "'" + value
+    return defused_csv._escape(value)
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    # Spreadsheets know no time zones: the local (Bangkok) time, to the minute.
+    return timezone.localtime(moment).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return _local(value).isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | Decimal):
+        return value
+    return neutralise(str(value))
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _local(value)
+    if value is None or isinstance(value, dt.date | bool | int | float | Decimal):
+        return value
+    # Control characters are not allowed in the file format: dropped rather than failing.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def _values(columns: tuple[Column, ...], rows: Iterable) -> Iterable[list[Any]]:
+    for row in rows:
+        yield [column.value(row) for column in columns]
+
+
+def _write_csv(headers: list[str], records: Iterable[list[Any]], out: IO[bytes]) -> int:
+    # UTF-8 with a byte-order mark: without it Excel reads the file as the local code page and
+    # the Thai comes out garbled.
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = defused_csv.writer(text)
+    writer.writerow([neutralise(h) for h in headers])
+    count = 0
+    for record in records:
+        writer.writerow([_csv_cell(v) for v in record])
+        count += 1
+    text.flush()
+    text.detach()  # leave `out` open for the caller
+    return count
+
+
+def _write_xlsx(title: str, headers: list[str], records: Iterable[list[Any]], out: IO[bytes]):
+    workbook = Workbook(write_only=True)
+    # A sheet title is at most 31 characters, without []:*?/\
+    sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31])
+    sheet.freeze_panes = "A2"  # the header row stays in view
+    for index in range(len(headers)):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = 20
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=neutralise(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    count = 0
+    for record in records:
+        sheet.append([_xlsx_cell(v) for v in record])
+        count += 1
+    workbook.save(out)
+    return count
+
+
+def write_export(list_name: str, rows: QuerySet, *, fmt: str, language: str, out: IO[bytes]) -> int:
+    """Writes `rows` of a list to `out` as CSV or XLSX, headers and labels in `language`;
+    returns the number of rows written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown export format: {fmt!r}")
+    spec = EXPORTS[list_name]
+    with translation.override(language):
+        headers = [str(column.header) for column in spec.columns]
+        records = _values(spec.columns, rows.iterator(chunk_size=CHUNK_ROWS))
+        if fmt == "csv":
+            return _write_csv(headers, records, out)
+        return _write_xlsx(str(spec.title), headers, records, out)
+
+
+def export_filename(list_name: str, fmt: str, on: dt.date | None = None) -> str:
+    """otop-producers-2025-06-30.xlsx: the list and the day, in ASCII for every browser."""
+    return f"otop-{list_name}-{(on or timezone.localdate()).isoformat()}.{fmt}"
+
+
+# --- Background exports -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def export_request(*, user, list_name: str, query: str, fmt: str, language: str) -> ExportJob:
+    """Queues the export of a list for `user` and enqueues the task that writes it (once the
+    transaction commits). The same export asked for again while the first is still waiting or
+    being made returns that job rather than making the file twice."""
+    if not may_export(user):
+        raise PermissionDenied
+    if list_name not in EXPORTS or fmt not in FORMATS:
+        raise ValidationError(_("There is no such export."))
+    same = ExportJob.objects.filter(
+        requested_by=user,
+        list_name=list_name,
+        query=query,
+        format=fmt,
+        language=language,
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+        created_at__gte=timezone.now() - SAME_JOB_WINDOW,
+    ).first()
+    if same is not None:
+        return same
+    job = ExportJob(
+        requested_by=user, list_name=list_name, query=query, format=fmt, language=language
+    )
+    job.full_clean()
+    job.save()
+    from matching.tasks import make_export
+
+    transaction.on_commit(lambda: make_export.enqueue(job.pk))
+    return job
+
+
+def export_make(*, job: ExportJob) -> ExportJob:
+    """Writes the file of a queued export: the list's rows for its requester as they are now
+    (the scope is checked again: someone who is no longer an officer gets a failed job), with
+    the job's filters, format and language. Sets the job done with its row count, or failed with
+    the error, and then notifies the requester either way."""
+    from otop_portal.notifications import notify_export_ready
+
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
+    job.status = ExportStatus.RUNNING
+    try:
+        # A savepoint: a failed read leaves the surrounding transaction usable for the status.
+        with transaction.atomic():
+            user = job.requested_by
+            if not may_export(user):
+                raise PermissionDenied("The requester may no longer export this list.")
+            rows = export_rows(job.list_name, user=user, query=job.query)
+            with tempfile.TemporaryFile() as out:
+                count = write_export(
+                    job.list_name, rows, fmt=job.format, language=job.language, out=out
+                )
+                out.seek(0)
+                job.file.save(f"{job.list_name}-{job.pk}.{job.format}", File(out), save=False)
+        job.row_count = count
+        job.status = ExportStatus.DONE
+        job.error = ""
+    except Exception as error:  # whatever went wrong is reported on the job
+        log.exception("Export %s failed", job.pk)
+        job.status = ExportStatus.FAILED
+        job.error = f"{type(error).__name__}: {error}"[:2000]
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.save(update_fields=["status", "row_count", "file", "error", "finished_at"])
+        notify_export_ready(job)
+    return job

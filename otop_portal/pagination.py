@@ -1,0 +1,39 @@
+"""Pagination for lists that can run to hundreds of thousands of rows.
+
+Django's Paginator counts every row to number the pages. On the officer's candidate list that
+COUNT(*) over five joined tables took 280 of the page's 360 ms in the biggest province
+(docs/performance.md, finding 6), and it grows with the province. Nobody pages to the
+thousandth candidate: officers narrow the list with the filters. So the count stops at
+`cap`; past it the page says "more than 1,000" and offers the pages up to the cap.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    cap = 1000
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if cap is not None:
+            self.cap = cap
+
+    @cached_property
+    def _capped_count(self) -> int:
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            # No ORDER BY: counting needs no sort, and LIMIT lets the database stop early.
+            return rows.order_by()[: self.cap + 1].count()
+        return min(len(rows), self.cap + 1)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._capped_count, self.cap)
+
+    @property
+    def count_is_capped(self) -> bool:
+        """True when there are more rows than `count` says (and than the pages reach)."""
+        return self._capped_count > self.cap
