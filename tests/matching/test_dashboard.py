@@ -1,0 +1,336 @@
+"""The officers' dashboard: four charts of their provinces, the numbers behind each one, and a
+CSV of those numbers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from matching import dashboard
+from matching.models import ReferralEvent, ReferralState
+from matching.services import referral_propose, referral_transition, rematch_all
+from producers.models import CertificationScope, CertificationStatus, ProducerStatus
+from tests import factories
+from tests.helpers import assert_constant_queries
+
+pytestmark = pytest.mark.django_db
+S = ReferralState
+URL = reverse("matching:dashboard")
+
+
+@pytest.fixture
+def client(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _products(n: int, province_code: str = "50", **product) -> list:
+    """n products on sale of verified producers in the province."""
+    province = factories.ProvinceFactory(code=province_code)
+    return [
+        factories.ProductFactory(
+            producer=factories.ProducerFactory(province=province, status=ProducerStatus.VERIFIED),
+            **product,
+        )
+        for _ in range(n)
+    ]
+
+
+@pytest.fixture
+def three_referrals(officer, partner_org, other_partner_org):
+    """In Chiang Mai: two referrals to Central (one approved), one to Shopee (proposed)."""
+    central = factories.ChannelFactory(partner=partner_org)
+    shopee = factories.ChannelFactory(partner=other_partner_org)
+    a, b, c = _products(3)
+    rematch_all()
+    first = referral_propose(product=a, channel=central, by=officer)
+    referral_propose(product=b, channel=central, by=officer)
+    referral_propose(product=c, channel=shopee, by=officer)
+    referral_transition(referral_id=first.pk, to_state=S.APPROVED, by=officer)
+    return central, shopee
+
+
+def _chart(response, name: str) -> dict:
+    return next(c for c in response.context["charts"] if c["name"] == name)
+
+
+def _table_rows(chart: dict) -> dict[str, list[int]]:
+    rows = dict(chart["table"]["body"])
+    total_label, totals = chart["table"]["footer"]
+    rows[total_label] = totals
+    return rows
+
+
+def _csv(response) -> list[list[str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content
+    assert body.startswith("\ufeff".encode())  # the BOM: spreadsheets then read UTF-8
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+# --- Referrals by partner and state -----------------------------------------------------------
+
+
+def test_referrals_are_counted_by_partner_and_state_in_the_table(client, officer, three_referrals):
+    client.force_login(officer)
+    chart = _chart(client.get(URL), "referrals")
+    assert chart["table"]["header"] == ["Partner", "Proposed", "Approved", "Total"]
+    assert _table_rows(chart) == {
+        "Central Group": [1, 1, 2],
+        "Shopee (Thailand)": [1, 0, 1],
+        "Total": [2, 1, 3],
+    }
+
+
+def test_the_csv_has_the_same_numbers_as_the_table(client, officer, three_referrals):
+    client.force_login(officer)
+    response = client.get(URL, {"chart": "referrals", "format": "csv"})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    assert _csv(response) == [
+        ["Partner", "Proposed", "Approved", "Total"],
+        ["Central Group", "1", "1", "2"],
+        ["Shopee (Thailand)", "1", "0", "1"],
+        ["Total", "2", "1", "3"],
+    ]
+
+
+def test_the_csv_keeps_thai_names_and_words(client, officer, three_referrals):
+    client.cookies["django_language"] = "th"
+    client.force_login(officer)
+    rows = _csv(client.get(URL, {"chart": "referrals", "format": "csv"}))
+    names = [row[0] for row in rows[1:-1]]
+    assert "เซ็นทรัล กรุ๊ป" in names
+    assert "ช้อปปี้" in names
+    with translation.override("th"):
+        assert rows[0][0] == translation.gettext("Partner")
+
+
+def test_another_provinces_referrals_are_not_counted(
+    client, officer, other_officer, three_referrals
+):
+    central, _shopee = three_referrals
+    (kk,) = _products(1, "40")
+    rematch_all()
+    referral_propose(product=kk, channel=central, by=other_officer)
+    client.force_login(officer)
+    chart = _chart(client.get(URL), "referrals")
+    assert _table_rows(chart)["Total"] == [2, 1, 3]
+    client.force_login(other_officer)
+    chart = _chart(client.get(URL), "referrals")
+    assert _table_rows(chart) == {"Central Group": [1, 1], "Total": [1, 1]}
+
+
+def test_a_national_officer_picks_one_province(client, national_officer, three_referrals):
+    central, _shopee = three_referrals
+    (kk,) = _products(1, "40")
+    rematch_all()
+    referral_propose(product=kk, channel=central, by=national_officer)
+    client.force_login(national_officer)
+    assert _table_rows(_chart(client.get(URL), "referrals"))["Total"] == [3, 1, 4]
+    chart = _chart(client.get(URL, {"province": "40"}), "referrals")
+    assert _table_rows(chart)["Total"] == [1, 1]
+
+
+def test_a_province_outside_the_officers_own_is_refused_and_not_counted(
+    client, officer, other_officer, three_referrals
+):
+    central, _shopee = three_referrals
+    (kk,) = _products(1, "40")
+    rematch_all()
+    referral_propose(product=kk, channel=central, by=other_officer)
+    client.force_login(officer)
+    response = client.get(URL, {"province": "40"})
+    assert "province" in response.context["form"].errors
+    # The choice is left out: the officer still sees their own provinces, not Khon Kaen.
+    assert _table_rows(_chart(response, "referrals"))["Total"] == [2, 1, 3]
+
+
+# --- Products by category and star level --------------------------------------------------------
+
+
+def test_products_are_counted_by_category_and_star_level(officer):
+    this_year = timezone.localdate().year
+    food = factories.CategoryFactory()
+    textiles = factories.CategoryFactory(code="textiles", name_en="Textiles", name_th="ผ้า")
+    starred = _products(2, category=food)
+    _products(1, category=food)
+    _products(1, category=textiles)
+    for product in starred:
+        factories.CertificationFactory(
+            producer=product.producer,
+            type=factories.StarsTypeFactory(),
+            status=CertificationStatus.VERIFIED,
+            scope=CertificationScope.PRODUCTS,
+            products=[product],
+            star_level=4,
+            award_year=this_year,
+        )
+    # Not counted: a draft product, a producer not verified yet, a stale rating counts as none.
+    _products(1, category=food, status="draft")
+    factories.ProductFactory(category=food)  # ProducerFactory is "submitted"
+    (old,) = _products(1, category=textiles)
+    factories.CertificationFactory(
+        producer=old.producer,
+        type=factories.StarsTypeFactory(),
+        status=CertificationStatus.VERIFIED,
+        star_level=5,
+        award_year=this_year - 5,
+    )
+
+    figures = dashboard.products_by_category_and_stars(officer)
+
+    assert [label for _key, label in figures.rows] == ["Food", "Textiles"]
+    assert figures.values["food"] == {"4": 2, "0": 1}
+    assert figures.values["textiles"] == {"0": 2}
+    assert figures.series[0].label == "No stars"
+
+
+# --- Eligible but not referred, by province ---------------------------------------------------
+
+
+def test_eligible_pairs_not_yet_referred_are_counted_by_province(national_officer):
+    channels = [factories.ChannelFactory(), factories.ChannelFactory()]
+    cm = _products(2, "50")
+    _products(1, "40")
+    rematch_all()
+    referral_propose(product=cm[0], channel=channels[0], by=national_officer)
+
+    figures = dashboard.eligible_not_referred_by_province(national_officer)
+
+    # Chiang Mai: 2 products × 2 channels, one pair referred; Khon Kaen: 1 × 2.
+    assert figures.rows == [("50", "Chiang Mai"), ("40", "Khon Kaen")]
+    assert figures.values["50"] == {"pairs": 3, "products": 2}
+    assert figures.values["40"] == {"pairs": 2, "products": 1}
+
+
+def test_provinces_beyond_the_top_ones_are_one_bar(national_officer, monkeypatch):
+    monkeypatch.setattr(dashboard, "TOP_PROVINCES", 1)
+    factories.ChannelFactory()
+    _products(3, "50")
+    _products(1, "40")
+    _products(1, "10")
+    rematch_all()
+
+    figures = dashboard.eligible_not_referred_by_province(national_officer)
+
+    assert figures.rows == [("50", "Chiang Mai"), ("others", "2 other provinces")]
+    assert figures.values["others"] == {"pairs": 2, "products": 2}
+
+
+# --- Referrals over time --------------------------------------------------------------------------
+
+
+def test_each_month_counts_referrals_created_and_the_steps_they_reached(officer):
+    channel = factories.ChannelFactory()
+    a, b = _products(2)
+    rematch_all()
+    first = referral_propose(product=a, channel=channel, by=officer)
+    referral_propose(product=b, channel=channel, by=officer)
+    referral_transition(referral_id=first.pk, to_state=S.APPROVED, by=officer)
+    referral_transition(referral_id=first.pk, to_state=S.SENT, by=officer)
+    # The first referral was created three months ago.
+    today = timezone.localdate()
+    ReferralEvent.objects.filter(referral=first, to_state=S.PROPOSED).update(
+        created_at=timezone.now() - dt.timedelta(days=93)
+    )
+
+    figures = dashboard.referrals_over_time(officer, today=today)
+
+    assert len(figures.rows) == 12
+    this_month = today.replace(day=1).isoformat()
+    assert figures.values[this_month] == {"proposed": 1, "approved": 1, "sent": 1}
+    assert figures.series_total("proposed") == 2
+    assert [s.label for s in figures.series] == [
+        "Created",
+        "Approved",
+        "Sent to the partner",
+        "Listed",
+    ]
+
+
+def test_months_are_named_in_thai_with_the_buddhist_era_year(officer):
+    today = dt.date(2025, 3, 15)
+    with translation.override("th"):
+        figures = dashboard.referrals_over_time(officer, months=6, today=today)
+    assert figures.rows[-1] == ("2025-03-01", "มีนาคม 2568")
+    assert figures.rows[0] == ("2024-10-01", "ตุลาคม 2567")
+    with translation.override("en"):
+        figures = dashboard.referrals_over_time(officer, months=6, today=today)
+    assert figures.rows[-1][1] == "March 2025"
+
+
+def test_the_period_of_the_time_chart_can_be_chosen(client, officer):
+    client.force_login(officer)
+    assert len(_chart(client.get(URL), "timeline")["figures"].rows) == 12
+    assert len(_chart(client.get(URL, {"months": "24"}), "timeline")["figures"].rows) == 24
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+
+class _ExternalReferences(HTMLParser):
+    """src/href of script, link and img tags that point outside the site."""
+
+    def __init__(self):
+        super().__init__()
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "link", "img"):
+            for name, value in attrs:
+                if name in ("src", "href") and value and "//" in value:
+                    self.external.append(value)
+
+
+def test_the_page_draws_each_chart_as_inline_svg_with_nothing_from_elsewhere(
+    client, officer, three_referrals
+):
+    client.force_login(officer)
+    response = client.get(URL)
+    html = response.content.decode()
+    assert html.count('role="img"') >= 1
+    assert "<svg" in html and "<script" not in html
+    assert "<title>Central Group – Proposed: 1</title>" in html
+    assert "Show the numbers" in html
+    parser = _ExternalReferences()
+    parser.feed(html)
+    assert parser.external == []
+
+
+def test_each_chart_has_a_csv_link_keeping_the_filters(client, national_officer, three_referrals):
+    client.force_login(national_officer)
+    html = client.get(URL, {"province": "50", "months": "6"}).content.decode()
+    assert "?province=50&amp;months=6&amp;chart=referrals&amp;format=csv" in html
+
+
+def test_an_unknown_chart_has_no_csv(client, officer):
+    client.force_login(officer)
+    assert client.get(URL, {"chart": "nope", "format": "csv"}).status_code == 404
+
+
+def test_charts_without_data_say_so(client, officer):
+    client.force_login(officer)
+    response = client.get(URL)
+    assert response.content.decode().count('data-testid="chart-empty"') == 4
+
+
+def test_the_page_costs_the_same_queries_for_more_data(client, officer, partner_org):
+    channel = factories.ChannelFactory(partner=partner_org)
+    client.force_login(officer)
+
+    def add(n: int) -> None:
+        products = _products(n) + _products(n, category=factories.CategoryFactory(code=f"c{n}"))
+        rematch_all()
+        for product in products[:n]:
+            referral = referral_propose(product=product, channel=channel, by=officer)
+            referral_transition(referral_id=referral.pk, to_state=S.APPROVED, by=officer)
+        _products(n, "40")
+
+    assert_constant_queries(client, URL, add)
