@@ -90,3 +90,17 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class NotificationSettingsForm(forms.Form):
+    """A partner member's choice of how new referrals reach them by email."""
+
+    referral_emails = forms.ChoiceField(
+        label=_("Emails about new products referred to your partner"),
+        choices=[
+            ("immediate", _("One email for each new referral, as it comes")),
+            ("daily", _("One email a day listing the new referrals (daily digest)")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=_("Either way, new referrals also appear on your partner home page."),
+    )

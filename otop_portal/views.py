@@ -6,19 +6,23 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connections
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from otop_portal.forms import AcceptInvitationForm, InvitationForm
+from otop_portal.forms import AcceptInvitationForm, InvitationForm, NotificationSettingsForm
 from otop_portal.models import Invitation, Role, User
+from otop_portal.notifications import notification_settings_update, notifications_mark_read
 from otop_portal.roles import can_invite, home_url_for, role_required
-from otop_portal.selectors import invitations_visible_to
+from otop_portal.selectors import invitations_visible_to, notification_list
 from otop_portal.services import invitation_accept, invitation_create, invitation_revoke
 from partners.models import Partner
 
@@ -159,3 +163,72 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "otop_portal/invitation_accept.html", {"form": form, "invitation": invitation}
     )
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 25
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """All of the reader's notifications, the newest first."""
+    page = Paginator(notification_list(request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "otop_portal/notifications.html", {"page": page})
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go back to: the posted `next` when it is a page of this site, else `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark all the reader's notifications read, or the one posted as `id`; only their own (an
+    id of someone else's is not found)."""
+    raw_id = request.POST.get("id", "").strip()
+    notification_id = None
+    if raw_id:
+        if not raw_id.isdigit():
+            raise Http404
+        notification_id = int(raw_id)
+    changed = notifications_mark_read(user=request.user, notification_id=notification_id)
+    if notification_id is not None and not changed:
+        if not request.user.notifications.filter(pk=notification_id).exists():
+            raise Http404
+    elif notification_id is None and changed:
+        messages.success(request, _("All notifications marked as read."))
+    return redirect(_safe_next(request, reverse("notifications")))
+
+
+@role_required(Role.PARTNER)
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """A partner member chooses how new referrals reach them: one email each, or a daily
+    digest. Other roles have nothing to choose here (403)."""
+    form = NotificationSettingsForm(
+        request.POST or None, initial={"referral_emails": request.user.referral_emails}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                notification_settings_update(
+                    user=request.user, referral_emails=form.cleaned_data["referral_emails"]
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Your notification settings are saved."))
+                return redirect("notification_settings")
+        messages.error(request, _("Your settings were not saved: please check the form."))
+    return render(request, "otop_portal/notification_settings.html", {"form": form})
