@@ -6,5 +6,6 @@ from matching import api
 
 router = SimpleRouter()
 router.register("match-results", api.MatchResultViewSet, basename="match-result")
+router.register("referrals", api.ReferralViewSet, basename="referral")
 
 urlpatterns = router.urls

@@ -1,13 +1,17 @@
-"""Filters over stored match results, shared by the officers' candidate page and the API.
+"""Filters over the officers' lists: stored match results (shared by the candidate page and the
+API), referrals, and the producer and certificate queues.
 
 Codes, not ids, in the query string (partner=central&channel=central-shelf&category=food), as
 everywhere in the API. On the page the same fields render as a plain GET form with a select for
-each code, so filtering works without JavaScript.
+each code, so filtering works without JavaScript. `q` searches names the way Thai needs
+(otop_portal.search.thai_search). The spreadsheet exports re-apply the same filter sets to the
+same query string (matching/exports.py).
 """
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +20,9 @@ from drf_spectacular.utils import extend_schema_field
 
 from matching.models import MatchResult, Referral, ReferralState
 from otop_portal.models import Province, Role
+from otop_portal.search import thai_search
 from partners.models import Channel, Partner, PartnerStatus
-from producers.models import Category
+from producers.models import Category, Certification, CertificationType, Producer, ProducerType
 
 # (score direction, then product and result id: a total order the API's keyset cursor follows)
 ORDERINGS = {
@@ -50,6 +55,77 @@ def _provinces(request) -> QuerySet[Province]:
     return Province.objects.order_by("name_th")
 
 
+# The same filters on the candidates and the referral list (and in the API): one definition.
+def _partner_filter(partners: QuerySet[Partner]) -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        field_name="channel__partner",
+        to_field_name="code",
+        queryset=partners.order_by("name_en"),
+        label=_("Partner"),
+        empty_label=_("Any partner"),
+        help_text=_("Partner code."),
+    )
+
+
+def _channel_filter(channels: QuerySet[Channel]) -> ChannelChoiceFilter:
+    return ChannelChoiceFilter(
+        field_name="channel",
+        to_field_name="code",
+        queryset=channels.select_related("partner").order_by("partner__name_en", "name_en"),
+        label=_("Channel"),
+        empty_label=_("Any channel"),
+        help_text=_("Channel code."),
+    )
+
+
+def _category_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        field_name="product__category",
+        to_field_name="code",
+        queryset=Category.objects.all(),
+        label=_("OTOP category"),
+        empty_label=_("Any category"),
+        help_text=_("OTOP category code."),
+    )
+
+
+def _province_filter(
+    producer_path: str = "product__producer__",
+) -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        field_name=f"{producer_path}province",
+        to_field_name="code",
+        queryset=_provinces,
+        label=_("Province"),
+        empty_label=_("Any province"),
+        help_text=_("Province code (DOPA, two digits) of the producer."),
+    )
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`q`: every word typed must be in one of `search_fields` (a part of a name is enough)."""
+
+    def __init__(self, *, search_fields: tuple[str, ...], **kwargs):
+        self.search_fields = search_fields
+        kwargs.setdefault("label", _("Search"))
+        kwargs.setdefault(
+            "help_text", _("Part of a name is enough; several words may come in any order.")
+        )
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        return thai_search(qs, value, self.search_fields)
+
+
+PRODUCT_AND_PRODUCER_NAMES = (
+    "product__name_th",
+    "product__name_en",
+    "product__producer__name_th",
+    "product__producer__name_en",
+)
+
+
 def _stars_or_more(n: int) -> str:
     return ngettext("%(stars)s star or more", "%(stars)s stars or more", n) % {"stars": n}
 
@@ -71,40 +147,11 @@ class StarsFilter(django_filters.ChoiceFilter):
 class MatchResultFilter(django_filters.FilterSet):
     """What an officer narrows the candidates by; sorted by score, highest first unless asked."""
 
-    partner = django_filters.ModelChoiceFilter(
-        field_name="channel__partner",
-        to_field_name="code",
-        queryset=Partner.objects.exclude(status=PartnerStatus.LEFT).order_by("name_en"),
-        label=_("Partner"),
-        empty_label=_("Any partner"),
-        help_text=_("Partner code."),
-    )
-    channel = ChannelChoiceFilter(
-        field_name="channel",
-        to_field_name="code",
-        queryset=Channel.objects.filter(is_active=True)
-        .select_related("partner")
-        .order_by("partner__name_en", "name_en"),
-        label=_("Channel"),
-        empty_label=_("Any channel"),
-        help_text=_("Channel code."),
-    )
-    category = django_filters.ModelChoiceFilter(
-        field_name="product__category",
-        to_field_name="code",
-        queryset=Category.objects.all(),
-        label=_("OTOP category"),
-        empty_label=_("Any category"),
-        help_text=_("OTOP category code."),
-    )
-    province = django_filters.ModelChoiceFilter(
-        field_name="product__producer__province",
-        to_field_name="code",
-        queryset=_provinces,
-        label=_("Province"),
-        empty_label=_("Any province"),
-        help_text=_("Province code (DOPA, two digits) of the producer."),
-    )
+    q = SearchFilter(search_fields=PRODUCT_AND_PRODUCER_NAMES)
+    partner = _partner_filter(Partner.objects.exclude(status=PartnerStatus.LEFT))
+    channel = _channel_filter(Channel.objects.filter(is_active=True))
+    category = _category_filter()
+    province = _province_filter()
     min_stars = StarsFilter(
         field_name="star_level",
         lookup_expr="gte",
@@ -161,43 +208,17 @@ REFERRAL_ORDERINGS = {
 class ReferralFilter(django_filters.FilterSet):
     """What officers (and the API) narrow the referral list by; the latest change first."""
 
+    q = SearchFilter(search_fields=PRODUCT_AND_PRODUCER_NAMES)
     state = django_filters.MultipleChoiceFilter(
         choices=ReferralState.choices,
         label=_("State"),
         help_text=_("One or more states."),
     )
-    partner = django_filters.ModelChoiceFilter(
-        field_name="channel__partner",
-        to_field_name="code",
-        queryset=Partner.objects.order_by("name_en"),
-        label=_("Partner"),
-        empty_label=_("Any partner"),
-        help_text=_("Partner code."),
-    )
-    channel = ChannelChoiceFilter(
-        field_name="channel",
-        to_field_name="code",
-        queryset=Channel.objects.select_related("partner").order_by("partner__name_en", "name_en"),
-        label=_("Channel"),
-        empty_label=_("Any channel"),
-        help_text=_("Channel code."),
-    )
-    category = django_filters.ModelChoiceFilter(
-        field_name="product__category",
-        to_field_name="code",
-        queryset=Category.objects.all(),
-        label=_("OTOP category"),
-        empty_label=_("Any category"),
-        help_text=_("OTOP category code."),
-    )
-    province = django_filters.ModelChoiceFilter(
-        field_name="product__producer__province",
-        to_field_name="code",
-        queryset=_provinces,
-        label=_("Province"),
-        empty_label=_("Any province"),
-        help_text=_("Province code (DOPA, two digits) of the producer."),
-    )
+    # Every partner and channel, those that left included: their referrals are history.
+    partner = _partner_filter(Partner.objects.all())
+    channel = _channel_filter(Channel.objects.all())
+    category = _category_filter()
+    province = _province_filter()
     ordering = django_filters.ChoiceFilter(
         choices=[
             ("-updated", _("Latest change first")),
@@ -221,3 +242,67 @@ class ReferralFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         chosen = self.form.cleaned_data.get("ordering") or "-updated"
         return queryset.order_by(*REFERRAL_ORDERINGS[chosen])
+
+
+# --- The officer's queues -----------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker (no JavaScript of ours); the value in ISO, as it expects."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ProducerQueueFilter(django_filters.FilterSet):
+    """What an officer narrows the producers waiting for verification by."""
+
+    q = SearchFilter(
+        search_fields=("name_th", "name_en", "user__full_name"),
+        help_text=_("A part of the producer's or the contact person's name."),
+    )
+    province = _province_filter("")
+    producer_type = django_filters.ChoiceFilter(
+        choices=ProducerType.choices,
+        label=_("Producer type"),
+        empty_label=_("Any type"),
+    )
+    submitted_from = django_filters.DateFilter(
+        field_name="submitted_at",
+        lookup_expr="date__gte",
+        widget=DateInput,
+        label=_("Submitted on or after"),
+    )
+    submitted_to = django_filters.DateFilter(
+        field_name="submitted_at",
+        lookup_expr="date__lte",
+        widget=DateInput,
+        label=_("Submitted on or before"),
+    )
+
+    class Meta:
+        model = Producer
+        fields: list[str] = []
+
+
+class CertificationQueueFilter(django_filters.FilterSet):
+    """What an officer narrows a certificate queue (waiting, or expiring soon) by."""
+
+    q = SearchFilter(
+        search_fields=("number", "issuer", "producer__name_th", "producer__name_en"),
+        help_text=_("A part of the certificate number, the issuer or the producer's name."),
+    )
+    type = django_filters.ModelChoiceFilter(
+        field_name="type",
+        to_field_name="code",
+        queryset=CertificationType.objects.all(),
+        label=_("Certificate type"),
+        empty_label=_("Any type"),
+    )
+    province = _province_filter("producer__")
+
+    class Meta:
+        model = Certification
+        fields: list[str] = []

@@ -436,6 +436,9 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
             F("eligible_since").asc(nulls_last=True), "pk"
         ),
     }
+    referrals = referrals_visible_to(user).order_by("updated_at", "pk")
+    queues["proposals"] = referrals.filter(state="proposed")  # to approve or reject
+    queues["to_send"] = referrals.filter(state="approved")  # approved, not sent yet
     return {name: {"count": qs.count(), "oldest": qs.first()} for name, qs in queues.items()}
 
 

@@ -23,6 +23,7 @@ from matching.selectors import (
     product_facts,
 )
 from otop_portal.models import Role
+from producers.models import ProducerStatus
 
 COLUMNS = (
     "product_id",
@@ -297,6 +298,15 @@ def _capacities(user, referral: Referral) -> set[str]:
     return caps
 
 
+def _actor_label(user) -> str:
+    """Who moved a referral, as others may read it: the full name, or the role, never the email
+    (producers and partner members read these messages)."""
+    return user.full_name or str(Role(user.role).label)
+
+
+referral_capacities = _capacities  # the pages ask which moves to offer; the service decides
+
+
 @transaction.atomic
 def referral_propose(*, product, channel, by, note: str = "") -> Referral:
     """Put an eligible product forward to a channel: by an officer of its province, or asked
@@ -306,7 +316,9 @@ def referral_propose(*, product, channel, by, note: str = "") -> Referral:
         raise ReferralError(_("This product does not meet this channel's requirements yet."))
     referral = Referral(product=product, channel=channel, proposed_by=by)
     if not _capacities(by, referral) & {OFFICER, PRODUCER}:
-        raise ReferralError(_("You cannot propose this product."))
+        raise ReferralError(_("You cannot propose this product."), code="not_allowed")
+    if product.producer.status != ProducerStatus.VERIFIED:
+        raise ReferralError(_("The producer's registration must be verified by an officer first."))
     if Referral.objects.filter(product=product, channel=channel, state__in=OPEN_STATES).exists():
         raise ReferralError(_("This product already has an open referral to this channel."))
     try:
@@ -343,13 +355,16 @@ def referral_transition(
     allowed = TRANSITIONS.get((referral.state, to_state))
     if allowed is None:
         last = referral.events.order_by("-created_at", "-pk").select_related("actor").first()
-        who = str(last.actor) if last and last.actor else _("the portal")
+        who = _actor_label(last.actor) if last and last.actor else _("the portal")
         raise ReferralError(
             _("This referral is already “%(state)s” (by %(who)s); it cannot become “%(to)s”.")
-            % {"state": referral.get_state_display(), "who": who, "to": S(to_state).label}
+            % {"state": referral.get_state_display(), "who": who, "to": S(to_state).label},
+            code="conflict",
         )
     if not _capacities(by, referral) & allowed:
-        raise ReferralError(_("You cannot make this change to this referral."))
+        raise ReferralError(_("You cannot make this change to this referral."), code="not_allowed")
+    if to_state == S.REJECTED and not note.strip():
+        raise ReferralError(_("Say why it is rejected: the producer reads it."))
     if to_state == S.DECLINED and not reason.strip():
         raise ReferralError(
             _("Say why the product is declined: the officer and the producer read it.")
@@ -370,6 +385,13 @@ def referral_transition(
         from_state=from_state,
         to_state=to_state,
         note=(note or reason).strip(),
+    )
+    from otop_portal.notifications import notify_referral_change
+
+    # In the same transaction: the move and the people told are one change (a rolled-back move,
+    # or one refused in a bulk batch, tells nobody). The emails go after the commit.
+    notify_referral_change(
+        referral_id=referral.pk, to_state=to_state, note=(note or reason).strip()
     )
     return referral
 
@@ -428,3 +450,40 @@ def referrals_lapse(*, product_ids: Iterable[int] | None = None) -> int:
                 continue  # moved on by someone else meanwhile
             count += 1
     return count
+
+
+@transaction.atomic
+def referrals_bulk_propose(
+    *,
+    pairs: Iterable[tuple],
+    by,
+    note: str = "",
+    then: str | None = None,
+) -> BulkOutcome:
+    """Turn many candidates (product, channel) into referrals with one note, and approve them at
+    once if asked (`then="approved"`; `then="rejected"` puts them on the record as rejected,
+    the note being the reason). Each pair is proposed and moved in a
+    savepoint of its own, in a fixed order (product id, channel id): a pair is referred whole
+    or not at all, the refused ones are listed with the reason, an unexpected error rolls the
+    whole batch back. The note goes with the last move of each pair.
+
+    `changed` lists the new referrals' ids; `refused` lists ("<product id>:<channel id>", why).
+    """
+    if then not in (None, S.APPROVED, S.REJECTED):
+        raise ValueError(f"referrals_bulk_propose: then={then!r}")
+    outcome = BulkOutcome(changed=[], refused=[])
+    unique = {(product.pk, channel.pk): (product, channel) for product, channel in pairs}
+    for key in sorted(unique):
+        product, channel = unique[key]
+        try:
+            with transaction.atomic():
+                referral = referral_propose(
+                    product=product, channel=channel, by=by, note="" if then else note
+                )
+                if then:
+                    referral_transition(referral_id=referral.pk, to_state=then, by=by, note=note)
+        except ReferralError as exc:
+            outcome.refused.append((f"{key[0]}:{key[1]}", " ".join(exc.messages)))
+        else:
+            outcome.changed.append(referral.pk)
+    return outcome

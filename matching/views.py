@@ -6,11 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from matching import selectors
-from matching.filters import MatchResultFilter
+from matching.filters import CertificationQueueFilter, MatchResultFilter, ProducerQueueFilter
 from matching.forms import ReasonForm
 from matching.selectors import officer_candidates as candidates_for
 from otop_portal.models import Province, Role
+from otop_portal.pagination import CappedPaginator
 from otop_portal.roles import role_required
+from otop_portal.selectors import notifications_for
 from producers.models import Certification, CertificationStatus, Producer, ProducerStatus
 from producers.selectors import producer_national_id_for
 from producers.services import (
@@ -34,6 +36,7 @@ def officer_home(request: HttpRequest) -> HttpResponse:
             "provinces": provinces,
             "national": user.is_national_officer,
             "queues": selectors.officer_queues(user),
+            "notifications": notifications_for(user),
         },
     )
 
@@ -43,19 +46,27 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
     """Eligible pairs not yet referred in the officer's provinces, filtered and by score: what
     the referral review starts from."""
     # Always bound (an empty query string too): the filter set applies the default order.
-    filterset = MatchResultFilter(
-        request.GET, queryset=candidates_for(request.user), request=request
+    filterset = filter_for_page(
+        MatchResultFilter(request.GET, queryset=candidates_for(request.user), request=request)
     )
-    for field in filterset.form.fields.values():
-        # The help texts describe the API's query parameters (codes, ranges); on the page the
-        # labelled selects speak for themselves.
-        field.help_text = ""
-    page = Paginator(filterset.qs, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    # A count that stops at 1,000: the exact COUNT(*) was most of the page's time in a big
+    # province (docs/performance.md, finding 6).
+    page = CappedPaginator(filterset.qs, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "matching/officer_candidates.html",
-        {"filter": filterset, "page": page},
+        {"filter": filterset, "page": page, "export_list": "candidates"},
     )
+
+
+def filter_for_page(filterset):
+    """The filter set with its form ready for a page: the help texts describe the API's query
+    parameters (codes, ranges), and on the page the labelled selects speak for themselves; the
+    search box keeps its hint."""
+    for name, field in filterset.form.fields.items():
+        if name != "q":
+            field.help_text = ""
+    return filterset
 
 
 # --- The officer's queues -----------------------------------------------------------------------
@@ -84,11 +95,20 @@ def _queue_page(request: HttpRequest, rows, template: str, **context) -> HttpRes
 
 @role_required(Role.OFFICER, Role.ADMIN)
 def officer_producers(request: HttpRequest) -> HttpResponse:
-    """Producers waiting for verification, the longest waiting first."""
+    """Producers waiting for verification, the longest waiting first; searched and filtered."""
+    filterset = filter_for_page(
+        ProducerQueueFilter(
+            request.GET,
+            queryset=selectors.officer_submitted_producers(request.user),
+            request=request,
+        )
+    )
     return _queue_page(
         request,
-        selectors.officer_submitted_producers(request.user),
+        filterset.qs,
         "matching/officer_producers.html",
+        filter=filterset,
+        export_list="producers",
     )
 
 
@@ -131,24 +151,44 @@ def officer_producer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.OFFICER, Role.ADMIN)
 def officer_certificates(request: HttpRequest) -> HttpResponse:
-    """Certificates waiting for verification, the longest waiting first."""
+    """Certificates waiting for verification, the longest waiting first; searched and
+    filtered."""
+    filterset = filter_for_page(
+        CertificationQueueFilter(
+            request.GET,
+            queryset=selectors.officer_pending_certifications(request.user),
+            request=request,
+        )
+    )
     return _queue_page(
         request,
-        selectors.officer_pending_certifications(request.user),
+        filterset.qs,
         "matching/officer_certificates.html",
         expiring=False,
+        filter=filterset,
+        export_list="certificates",
     )
 
 
 @role_required(Role.OFFICER, Role.ADMIN)
 def officer_expiring_certificates(request: HttpRequest) -> HttpResponse:
-    """Verified certificates expiring in the next 60 days, the soonest first."""
+    """Verified certificates expiring in the next 60 days, the soonest first; searched and
+    filtered."""
+    filterset = filter_for_page(
+        CertificationQueueFilter(
+            request.GET,
+            queryset=selectors.officer_expiring_certifications(request.user),
+            request=request,
+        )
+    )
     return _queue_page(
         request,
-        selectors.officer_expiring_certifications(request.user),
+        filterset.qs,
         "matching/officer_certificates.html",
         expiring=True,
         window=selectors.EXPIRY_WINDOW_DAYS,
+        filter=filterset,
+        export_list="expiring",
     )
 
 

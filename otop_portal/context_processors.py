@@ -17,6 +17,9 @@ def navigation(request):
         ]
     else:
         items.append((home_url_for(user), _("My home")))
+        if user.role in (Role.OFFICER, Role.ADMIN):
+            items.append((reverse("matching:referrals"), _("Referrals")))
+            items.append((reverse("matching:dashboard"), _("Dashboard")))
         items.append((reverse("partners:directory"), _("Partners")))
         if can_invite(user):
             items.append((reverse("invitation_list"), _("Invitations")))

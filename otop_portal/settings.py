@@ -185,6 +185,8 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OTOP Portal <no-reply@otop.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's address in links of emails sent without a request (notifications, digests).
+PORTAL_URL = env.str("PORTAL_URL", default="")
 
 # --- Background tasks (django-tasks; Django 6's django.tasks later) ---------------------------
 TASKS = {
@@ -226,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelKindEnum": "partners.models.ChannelKind",
         "ProducerTypeEnum": "producers.models.ProducerType",
+        "ReferralStateEnum": "matching.models.ReferralState",
     },
 }
 
@@ -308,3 +311,6 @@ PRIVACY_NOTICE_VERSION = "2025-11"
 
 # --- Portal -----------------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# Spreadsheet exports of up to this many rows are made during the request; larger ones by a
+# background task, and the officer is notified when the file is ready.
+EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)

@@ -14,6 +14,12 @@ urlpatterns = [
     path("products/new/", views.product_create, name="product_create"),
     path("products/<int:pk>/", views.product_detail, name="product_detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/referrals/", views.referral_request, name="referral_request"),
+    path(
+        "products/<int:pk>/referrals/<int:referral_pk>/withdraw/",
+        views.referral_withdraw,
+        name="referral_withdraw",
+    ),
     path(
         "products/<int:pk>/photos/<int:photo_pk>/delete/",
         views.product_photo_delete,

@@ -25,6 +25,7 @@ from matching.selectors import producer_next_steps, product_channel_ranking
 from matching.words import next_steps_in_words, ranking_in_words
 from otop_portal.models import Role
 from otop_portal.roles import role_required
+from otop_portal.selectors import notifications_for
 from producers import selectors, services
 from producers.forms import STEP_FORMS, CertificationForm, EraseForm, ProductForm
 from producers.models import (
@@ -92,9 +93,12 @@ def home(request: HttpRequest) -> HttpResponse:
     next_steps = []
     if producer is not None:
         next_steps = next_steps_in_words(producer_next_steps(producer.pk))
-        names = {p.pk: p.name for p in Product.objects.filter(
-            pk__in={pk for s in next_steps for pk in s["product_ids"]}
-        ).only("pk", "name_th", "name_en")}
+        names = {
+            p.pk: p.name
+            for p in Product.objects.filter(
+                pk__in={pk for s in next_steps for pk in s["product_ids"]}
+            ).only("pk", "name_th", "name_en")
+        }
         for step in next_steps:
             step["products"] = sorted(names[pk] for pk in step["product_ids"] if pk in names)
     if producer is not None and not products:
@@ -114,6 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "national_id": selectors.producer_national_id_for(request.user, producer)
             if producer
             else "",
+            "notifications": notifications_for(request.user),
         },
     )
 
@@ -307,8 +312,35 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "certifications": certifications,
             "max_photos": MAX_PHOTOS,
             "ranking": ranking_in_words(product_channel_ranking(product.pk)),
+            **_referrals_of(product),
         },
     )
+
+
+def _referrals_of(product: Product) -> dict:
+    """This product's referrals, the latest change first, and the channels with one open (the
+    ranking offers to ask for the others)."""
+    from matching.models import OPEN_STATES, ReferralState
+
+    referrals = list(
+        product.referrals.select_related("channel__partner")
+        .prefetch_related("events")
+        .order_by("-updated_at")
+    )
+    for referral in referrals:
+        # The note of the latest move: the officer's reason for a rejection, for instance.
+        events = list(referral.events.all())
+        referral.last_note = events[-1].note if events else ""
+    return {
+        "referrals": referrals,
+        "open_channel_ids": {r.channel_id for r in referrals if r.state in OPEN_STATES},
+        "withdrawable": {
+            ReferralState.PROPOSED,
+            ReferralState.APPROVED,
+            ReferralState.SENT,
+            ReferralState.ACCEPTED,
+        },
+    }
 
 
 @role_required(Role.PRODUCER)
@@ -457,3 +489,56 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("Your personal data has been erased and your account closed."))
     return redirect(reverse("landing"))
+
+
+# --- Referrals of the producer's products ---------------------------------------------------
+
+
+@require_POST
+@role_required(Role.PRODUCER)
+def referral_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the officers to put this product forward to a channel it fits (POST channel code).
+    The officer of the province approves or rejects it."""
+    from matching.services import referral_propose
+    from partners.models import Channel
+
+    product = _get_product_for_owner(request, pk)
+    channel = Channel.objects.filter(code=request.POST.get("channel", ""), is_active=True).first()
+    if channel is None:
+        messages.error(request, _("Choose one of the channels this product fits."))
+    else:
+        try:
+            referral_propose(
+                product=product, channel=channel, by=request.user, note=request.POST.get("note", "")
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Your request is sent: an officer of your province will review it."),
+            )
+    return redirect("producers:product_detail", pk=product.pk)
+
+
+@require_POST
+@role_required(Role.PRODUCER)
+def referral_withdraw(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    """Take this product's referral back (possible until it is listed)."""
+    from matching.models import ReferralState
+    from matching.services import referral_transition
+
+    product = _get_product_for_owner(request, pk)
+    referral = get_object_or_404(product.referrals, pk=referral_pk)
+    try:
+        referral_transition(
+            referral_id=referral.pk,
+            to_state=ReferralState.WITHDRAWN,
+            by=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The referral is withdrawn."))
+    return redirect("producers:product_detail", pk=product.pk)

@@ -129,3 +129,11 @@ def pytest_configure(config):
     from django.core.management import call_command
 
     call_command("compiletranslations", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def national_officer(db):
+    """An officer of every province (no provinces of their own)."""
+    return factories.OfficerFactory(
+        email="national@example.org", provinces=[], is_national_officer=True
+    )

@@ -52,6 +52,10 @@ CORE_ROWS = [
         setup=_invitation_by_officer,
     ),
     Row("invitation_accept", logged_in(302, anonymous=200), setup=_invitation_token),
+    # notifications: one's own only; the settings are for partner members (what they receive)
+    Row("notifications", logged_in(200)),
+    Row("notifications_read", logged_in(302), method="post"),  # back to the list
+    Row("notification_settings", only("partner", "other_partner")),
     # allauth
     Row("account_login", logged_in(302, anonymous=200)),
     Row("account_logout", logged_in(200, anonymous=302)),
@@ -92,15 +96,17 @@ CORE_ROWS = [
 
 
 def _app_rows() -> list[Row]:
-    """Every tests/<app>/matrix_rows.py contributes its ROWS."""
+    """Every tests/<app>/matrix_rows*.py contributes its ROWS (one file per feature where an
+    app has several)."""
     rows: list[Row] = []
     for info in pkgutil.iter_modules(tests.__path__):
-        if info.ispkg:
-            try:
-                module = importlib.import_module(f"tests.{info.name}.matrix_rows")
-            except ModuleNotFoundError:
-                continue
-            rows.extend(module.ROWS)
+        if not info.ispkg:
+            continue
+        package = importlib.import_module(f"tests.{info.name}")
+        for sub in pkgutil.iter_modules(package.__path__):
+            if sub.name.startswith("matrix_rows"):
+                module = importlib.import_module(f"tests.{info.name}.{sub.name}")
+                rows.extend(module.ROWS)
     return rows
 
 

@@ -95,10 +95,18 @@ def test_login_page_is_thai_by_default_even_for_an_english_browser(client):
     ("role", "present", "absent"),
     [
         ("producer", ["/producer/"], ["/invitations/", "/admin/", "/officer/", '/partner/"']),
-        ("officer", ["/officer/", "/invitations/"], ["/admin/", "/producer/"]),
+        (
+            "officer",
+            ["/officer/", "/invitations/", "/officer/referrals/", "/officer/dashboard/"],
+            ["/admin/", "/producer/"],
+        ),
         ("partner", ["/partner/", "/invitations/"], ["/admin/", "/producer/", "/officer/"]),
         ("other_partner", ["/partner/"], ["/invitations/", "/admin/"]),
-        ("admin", ["/manage/", "/invitations/", "/admin/"], ["/producer/", "/officer/"]),
+        (
+            "admin",
+            ["/manage/", "/invitations/", "/admin/", "/officer/referrals/"],
+            ["/producer/", '/officer/"'],
+        ),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(client, request, role, present, absent):

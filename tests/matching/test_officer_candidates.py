@@ -87,13 +87,6 @@ def world(db) -> World:
     return build_world()
 
 
-@pytest.fixture
-def national_officer(db):
-    return factories.OfficerFactory(
-        email="national@example.org", provinces=[], is_national_officer=True
-    )
-
-
 def _pairs(response) -> list[tuple[int, str]]:
     assert response.status_code == 200
     return [(r.product_id, r.channel.code) for r in response.context["page"].object_list]

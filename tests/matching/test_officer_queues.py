@@ -37,13 +37,6 @@ def _expiring(province_code: str = "50", in_days: int = 30):
     )
 
 
-@pytest.fixture
-def national_officer(db):
-    return factories.OfficerFactory(
-        email="national@example.org", provinces=[], is_national_officer=True
-    )
-
-
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 

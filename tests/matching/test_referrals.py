@@ -164,7 +164,7 @@ def test_only_the_system_marks_a_referral_lapsed(referral, officer):
 @pytest.mark.django_db
 def test_a_referred_pair_leaves_the_candidate_list_until_it_is_closed(referral, officer):
     assert not officer_candidates(officer).filter(product=referral.product).exists()
-    _move(referral, S.REJECTED, officer)
+    _move(referral, S.REJECTED, officer, note="not now")
     assert officer_candidates(officer).filter(product=referral.product).exists()
 
 
@@ -243,7 +243,7 @@ def test_bulk_approval_changes_what_it_can_and_says_why_not_for_the_rest(
     other_product, _ = _pair(other_producer, partner_org, province)
     first = referral_propose(product=product, channel=channel, by=officer)
     second = referral_propose(product=other_product, channel=channel, by=officer)
-    _move(second, S.REJECTED, officer)
+    _move(second, S.REJECTED, officer, note="not this season")
     outcome = referrals_bulk_transition(
         referral_ids=[first.pk, second.pk, 999_999], to_state=S.APPROVED, by=officer, note="batch"
     )
@@ -290,3 +290,32 @@ def test_the_admin_shows_a_referral_with_its_trail_and_cannot_change_it(client, 
     assert page.status_code == 200
     assert "proposed" in page.content.decode().lower()
     assert client.get("/admin/matching/referral/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_rejection_needs_the_reason_the_producer_reads(referral, officer):
+    with pytest.raises(ReferralError, match="Say why it is rejected"):
+        _move(referral, S.REJECTED, officer, note="  ")
+    referral.refresh_from_db()
+    assert referral.state == S.PROPOSED
+
+
+@pytest.mark.django_db
+def test_a_producer_not_yet_verified_cannot_be_put_forward(pair, officer):
+    product, channel = pair
+    product.producer.status = ProducerStatus.SUBMITTED
+    product.producer.save()
+    with pytest.raises(ReferralError, match="must be verified"):
+        referral_propose(product=product, channel=channel, by=officer)
+
+
+@pytest.mark.django_db
+def test_the_first_movers_email_is_never_shown_to_the_second(referral, officer, province):
+    nameless = factories.OfficerFactory(
+        email="nameless@example.org", full_name="", provinces=[province]
+    )
+    _move(referral, S.APPROVED, nameless)
+    with pytest.raises(ReferralError) as refused:
+        _move(referral, S.APPROVED, officer)
+    assert "nameless@example.org" not in str(refused.value)
+    assert "(by Officer)" in str(refused.value)

@@ -10,7 +10,6 @@ from matching.engine import Criterion, certificate_rule_bit
 from matching.models import MatchResult
 from matching.services import rematch_all
 from producers.models import ProducerStatus
-from tests import factories
 from tests.helpers import assert_constant_queries
 from tests.matching.test_officer_candidates import build_world, make_product
 
@@ -25,13 +24,6 @@ CHANNELS = ("central-premium", "central-shelf", "shopee-shop")
 @pytest.fixture
 def world(db):
     return build_world()
-
-
-@pytest.fixture
-def national_officer(db):
-    return factories.OfficerFactory(
-        email="national@example.org", provinces=[], is_national_officer=True
-    )
 
 
 def _get(client, user, **params):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from partners.models import Channel, PartnerStatus, RequirementVersion
 from partners.permissions import can_edit_partner
 from partners.services import partner_set_status, requirement_save
+from producers.models import ProducerStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,9 @@ def test_partner_leaving_keeps_history_closes_channels_and_withdraws_referrals(
     from matching.services import referral_propose, rematch_all
 
     requirement_save(channel=central_channel, by=partner, requirement_data={"min_star_level": None})
-    profile = factories.ProducerFactory(province=officer.provinces.first())
+    profile = factories.ProducerFactory(
+        province=officer.provinces.first(), status=ProducerStatus.VERIFIED
+    )
     product = factories.ProductFactory(producer=profile)
     rematch_all()
     referral = referral_propose(product=product, channel=central_channel, by=officer)
