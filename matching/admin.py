@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from matching.models import MatchResult, Referral, ReferralEvent
+from matching.models import ExportJob, MatchResult, Referral, ReferralEvent
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -37,6 +37,29 @@ class MatchResultAdmin(admin.ModelAdmin):
     list_select_related = ["product", "channel"]
     raw_id_fields = ["product", "channel"]
     readonly_fields = [f.name for f in MatchResult._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Read-only: which lists were downloaded, by whom and with which filters (the file itself is
+    served only to its requester)."""
+
+    list_display = [
+        "pk",
+        "requested_by",
+        "list_name",
+        "format",
+        "status",
+        "row_count",
+        "created_at",
+    ]
+    list_filter = ["status", "list_name", "format"]
+    list_select_related = ["requested_by"]
+    readonly_fields = [f.name for f in ExportJob._meta.fields if f.name != "file"]
+    exclude = ["file"]
 
     def has_add_permission(self, request):
         return False

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from otop_portal.models import Invitation, Province, User
+from otop_portal.models import Invitation, Notification, Province, User
 
 
 @admin.register(User)
@@ -17,7 +17,16 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password", "full_name", "language"]}),
         (
             _("Role"),
-            {"fields": ["role", "provinces", "is_national_officer", "partner", "is_partner_admin"]},
+            {
+                "fields": [
+                    "role",
+                    "provinces",
+                    "is_national_officer",
+                    "partner",
+                    "is_partner_admin",
+                    "referral_emails",
+                ]
+            },
         ),
         (
             _("Permissions"),
@@ -52,3 +61,17 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     readonly_fields = ["token_hash", "accepted_at", "accepted_user", "created_at"]
     list_select_related = ["partner", "invited_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: what each person was told, and whether the email went out."""
+
+    list_display = ["pk", "recipient", "kind", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["recipient", "referral", "export"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -92,6 +92,8 @@ CORE_ROWS = [
     Row("admin:index", {**everyone(302), "admin": 200}),
     Row("admin:login", {**everyone(403), "anonymous": 302, "admin": 302}),
     Row("admin:otop_portal_user_changelist", {**everyone(302), "admin": 200}),
+    Row("admin:otop_portal_notification_changelist", {**everyone(302), "admin": 200}),
+    Row("admin:matching_exportjob_changelist", {**everyone(302), "admin": 200}),
 ]
 
 
