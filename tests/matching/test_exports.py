@@ -443,3 +443,19 @@ def test_the_downloads_page_lists_only_ones_own_exports(client, officer, other_o
     client.force_login(officer)
     response = client.get(reverse("matching:exports"))
     assert list(response.context["page"].object_list) == [mine]
+
+
+def test_a_list_of_exactly_the_inline_limit_downloads_at_once_and_one_more_is_a_job(
+    client, officer, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_INLINE_ROWS = 2
+    _submitted(name_th="กลุ่มหนึ่ง")
+    _submitted(name_th="กลุ่มสอง")
+    client.force_login(officer)
+    at_limit = client.get(export_url("producers", "csv"))
+    assert at_limit.status_code == 200 and not ExportJob.objects.exists()
+    _submitted(name_th="กลุ่มสาม")
+    with django_capture_on_commit_callbacks(execute=True):
+        over = client.get(export_url("producers", "csv"))
+    assert over.status_code == 302
+    assert ExportJob.objects.get().row_count == 3
