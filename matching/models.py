@@ -7,6 +7,7 @@ matching.engine.explain() in the reader's language.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from producers.models import private_storage
 
@@ -51,7 +52,9 @@ class MatchResult(models.Model):
 class ReferralState(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    # Not the certificates' "Rejected" (ไม่ผ่านการตรวจสอบ, failed the check): an officer
+    # decided not to put the product forward (ไม่อนุมัติ).
+    REJECTED = "rejected", pgettext_lazy("referral state", "Rejected")
     SENT = "sent", _("Sent to the partner")
     ACCEPTED = "accepted", _("Accepted by the partner")
     DECLINED = "declined", _("Declined by the partner")
