@@ -63,6 +63,19 @@ class ReferralState(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed (no longer eligible)")
 
 
+class DeclineReason(models.TextChoices):
+    """The common reasons a partner declines a product; the partner may add words of their own.
+    Stored as a code, so the officer and the producer read it in their own language."""
+
+    CAPACITY = "capacity", _("The production capacity is too small for the channel")
+    PRICE = "price", _("The price does not fit the channel")
+    PACKAGING = "packaging", _("The packaging or the label is not ready for the channel")
+    ASSORTMENT = "assortment", _("We already carry enough products like this one")
+    CERTIFICATES = "certificates", _("A certificate the channel needs is missing or ends soon")
+    SHELF_LIFE = "shelf_life", _("The shelf life or the delivery does not fit the channel")
+    OTHER = "other", _("Another reason (see the note)")
+
+
 # A pair has at most one referral in these states; the others are history.
 OPEN_STATES = (
     ReferralState.PROPOSED,
@@ -97,6 +110,9 @@ class Referral(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("proposed by"),
+    )
+    decline_code = models.CharField(
+        _("reason for declining"), max_length=16, choices=DeclineReason.choices, blank=True
     )
     decline_reason = models.TextField(_("reason"), blank=True)
     listing_url = models.URLField(_("listing link"), blank=True)
@@ -152,6 +168,31 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '-'} → {self.to_state}"
+
+
+class ReferralMessage(models.Model):
+    """A question a partner asks the officers about a referral, and the answers: a thread on
+    the referral, read by the partner's members and the officers of the product's province."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="messages", verbose_name=_("referral")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    text = models.TextField(_("message"), max_length=2000)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("referral message")
+        verbose_name_plural = _("referral messages")
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.text[:40]}"
 
 
 class ExportStatus(models.TextChoices):

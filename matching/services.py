@@ -14,7 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.engine import CompiledChannel, ProductFacts, evaluate_all
-from matching.models import OPEN_STATES, MatchResult, Referral, ReferralEvent, ReferralState
+from matching.models import (
+    OPEN_STATES,
+    DeclineReason,
+    MatchResult,
+    Referral,
+    ReferralEvent,
+    ReferralMessage,
+    ReferralState,
+)
 from matching.selectors import (
     active_channels,
     fingerprint,
@@ -340,13 +348,15 @@ def referral_transition(
     by,
     note: str = "",
     reason: str = "",
+    reason_code: str = "",
     listing_url: str = "",
     listed_on: dt.date | None = None,
 ) -> Referral:
     """Move a referral to `to_state`: the row is locked, the move checked against its state and
     the actor's role and scope, and the audit entry written in the same transaction. Of two
     people acting at once, the second finds the new state and gets a ReferralError saying who
-    moved it first."""
+    moved it first. A decline needs a reason: one of the common ones (`reason_code`, a
+    DeclineReason), words of the partner's own (`reason`), or both; "other" needs the words."""
     referral = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("product__producer", "channel")
@@ -365,7 +375,12 @@ def referral_transition(
         raise ReferralError(_("You cannot make this change to this referral."), code="not_allowed")
     if to_state == S.REJECTED and not note.strip():
         raise ReferralError(_("Say why it is rejected: the producer reads it."))
-    if to_state == S.DECLINED and not reason.strip():
+    if reason_code and reason_code not in DeclineReason.values:
+        raise ReferralError(_("Choose one of the reasons in the list."))
+    if to_state == S.DECLINED and (
+        not (reason.strip() or reason_code)
+        or (reason_code == DeclineReason.OTHER and not reason.strip())
+    ):
         raise ReferralError(
             _("Say why the product is declined: the officer and the producer read it.")
         )
@@ -374,26 +389,59 @@ def referral_transition(
     from_state = referral.state
     referral.state = to_state
     if to_state == S.DECLINED:
-        referral.decline_reason = reason.strip()
+        referral.decline_code, referral.decline_reason = reason_code, reason.strip()
     if to_state == S.LISTED:
         referral.listing_url, referral.listed_on = listing_url, listed_on
     referral.full_clean(exclude=["product", "channel", "proposed_by"])
     referral.save()
+    event_note = _event_note(referral, note, reason)
     ReferralEvent.objects.create(
-        referral=referral,
-        actor=by,
-        from_state=from_state,
-        to_state=to_state,
-        note=(note or reason).strip(),
+        referral=referral, actor=by, from_state=from_state, to_state=to_state, note=event_note
     )
     from otop_portal.notifications import notify_referral_change
 
     # In the same transaction: the move and the people told are one change (a rolled-back move,
     # or one refused in a bulk batch, tells nobody). The emails go after the commit.
-    notify_referral_change(
-        referral_id=referral.pk, to_state=to_state, note=(note or reason).strip()
-    )
+    # The producer reads the common reason in their own language (from decline_code); the
+    # note carries the partner's own words.
+    told = reason.strip() if to_state == S.DECLINED else event_note
+    notify_referral_change(referral_id=referral.pk, to_state=to_state, note=told)
     return referral
+
+
+def _event_note(referral: Referral, note: str, reason: str) -> str:
+    """What the audit entry says: the note, or the decline's reason (its common reason in
+    the portal's words, then the partner's own)."""
+    if referral.state != S.DECLINED:
+        return (note or reason).strip()
+    parts = [str(referral.get_decline_code_display())] if referral.decline_code else []
+    return " — ".join([*parts, reason.strip()] if reason.strip() else parts)
+
+
+@transaction.atomic
+def referral_message(*, referral_id: int, by, text: str) -> ReferralMessage:
+    """A question from the partner to the officers about a referral they were sent, or an
+    officer's answer. The partner may ask once the referral was sent to them (until it ends);
+    officers of the product's province answer. The other side is notified."""
+    text = (text or "").strip()
+    if not text:
+        raise ReferralError(_("Write your question or answer first."))
+    if len(text) > 2000:
+        raise ReferralError(_("Keep the message under 2,000 characters."))
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("product__producer", "channel")
+        .get(pk=referral_id)
+    )
+    caps = _capacities(by, referral)
+    partner_may = PARTNER in caps and referral.state in (S.SENT, S.ACCEPTED, S.LISTED)
+    if not (partner_may or OFFICER in caps):
+        raise ReferralError(_("You cannot write about this referral."), code="not_allowed")
+    message = ReferralMessage.objects.create(referral=referral, author=by, text=text)
+    from otop_portal.notifications import notify_referral_message
+
+    notify_referral_message(message)
+    return message
 
 
 @dataclass

@@ -260,6 +260,8 @@ class NotificationKind(models.TextChoices):
     REFERRAL_ACCEPTED = "referral_accepted", _("Referral accepted")
     REFERRAL_DECLINED = "referral_declined", _("Referral declined")
     REFERRAL_LISTED = "referral_listed", _("Product listed")
+    REFERRAL_QUESTION = "referral_question", _("Question from a partner")
+    REFERRAL_ANSWER = "referral_answer", _("Answer from an officer")
     EXPORT_READY = "export_ready", _("Export ready")
 
 

@@ -115,8 +115,20 @@ def describe(notification: Notification) -> Described:
         values["province"] = referral.product.producer.province or _("an unknown province")
         return Described(
             _("New product for %(channel)s: “%(product)s” from %(province)s.") % values,
-            _reverse("partners:home"),
+            _reverse("partners:referral", referral.pk, fallback=_reverse("partners:home")),
             _("Officer's note"),
+        )
+    if kind == K.REFERRAL_QUESTION:
+        return Described(
+            _("%(partner)s asks about “%(product)s” for %(channel)s.") % values,
+            _reverse("matching:referral", referral.pk),
+            _("Question"),
+        )
+    if kind == K.REFERRAL_ANSWER:
+        return Described(
+            _("An officer answered about “%(product)s” for %(channel)s.") % values,
+            _reverse("partners:referral", referral.pk, fallback=_reverse("partners:home")),
+            _("Answer"),
         )
     sentences = {
         K.REFERRAL_APPROVED: _(
@@ -131,8 +143,12 @@ def describe(notification: Notification) -> Described:
         K.REFERRAL_LISTED: _("“%(product)s” is now on sale on %(channel)s (%(partner)s)."),
     }
     refusal = kind in (K.REFERRAL_REJECTED, K.REFERRAL_DECLINED)
+    sentence = sentences.get(kind, _("Your referral of “%(product)s” to %(channel)s changed."))
+    sentence %= values
+    if kind == K.REFERRAL_DECLINED and referral.decline_code:
+        sentence = f"{sentence} {referral.get_decline_code_display()}."
     return Described(
-        sentences.get(kind, _("Your referral of “%(product)s” to %(channel)s changed.")) % values,
+        sentence,
         _reverse("producers:product_detail", referral.product_id),
         _("Reason") if refusal else _("Note"),
     )
@@ -266,6 +282,45 @@ def notify_referral_change(
     ]
     if email_now:
         _email_after_commit(email_now)
+    return notifications
+
+
+def _officers_of(province_id: int | None) -> list[User]:
+    """The active officers who look after a province: its own, and the national ones."""
+    from django.db.models import Q
+
+    scope = Q(is_national_officer=True)
+    if province_id is not None:
+        scope |= Q(provinces__pk=province_id)
+    return list(
+        User.objects.filter(scope, role=Role.OFFICER, is_active=True).distinct().order_by("pk")
+    )
+
+
+@transaction.atomic
+def notify_referral_message(message) -> list[Notification]:
+    """A partner's question reaches the officers of the product's province (and the national
+    ones); an officer's answer reaches the partner's active members. Emailed at once."""
+    referral = Referral.objects.select_related("product__producer", "channel").get(
+        pk=message.referral_id
+    )
+    if message.author.role == Role.PARTNER:
+        kind = K.REFERRAL_QUESTION
+        recipients = _officers_of(referral.product.producer.province_id)
+    else:
+        kind = K.REFERRAL_ANSWER
+        recipients = list(
+            User.objects.filter(
+                role=Role.PARTNER, partner_id=referral.channel.partner_id, is_active=True
+            ).order_by("pk")
+        )
+    notifications = [
+        Notification.objects.create(recipient=user, kind=kind, referral=referral, note=message.text)
+        for user in recipients
+        if user.pk != message.author_id
+    ]
+    if notifications:
+        _email_after_commit([n.pk for n in notifications])
     return notifications
 
 

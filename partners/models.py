@@ -331,3 +331,139 @@ class RequirementVersion(models.Model):
         if get_language() == "en" and self.notes_en:
             return self.notes_en
         return self.notes_th
+
+
+# --- The partner portal (issue 7) ----------------------------------------------------------------
+
+
+class SavedList(models.Model):
+    """A partner member's named list of products to come back to; shared, every member of the
+    same partner reads it (only its owner renames, shares or deletes it)."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="saved_lists", verbose_name=_("partner")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_lists",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    shared = models.BooleanField(_("shared with colleagues"), default=False)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated on"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved list")
+        verbose_name_plural = _("saved lists")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="unique_saved_list_name_per_owner",
+                violation_error_message=_("You already have a list with this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedListItem(models.Model):
+    saved_list = models.ForeignKey(
+        SavedList, on_delete=models.CASCADE, related_name="items", verbose_name=_("list")
+    )
+    product = models.ForeignKey(
+        "producers.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added on"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-pk"]
+        verbose_name = _("saved product")
+        verbose_name_plural = _("saved products")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_list", "product"],
+                name="unique_product_per_saved_list",
+                violation_error_message=_("This product is already in the list."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.saved_list_id}: {self.product_id}"
+
+
+class ContactView(models.Model):
+    """A partner member saw a producer's personal contact details (PDPA: shown only once the
+    partner accepted the referral, and every view is recorded)."""
+
+    referral = models.ForeignKey(
+        "matching.Referral",
+        on_delete=models.PROTECT,
+        related_name="contact_views",
+        verbose_name=_("referral"),
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("seen by"),
+    )
+    via = models.CharField(_("where"), max_length=8, default="page")  # page, api, feed
+    viewed_at = models.DateTimeField(_("seen on"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
+        verbose_name = _("view of contact details")
+        verbose_name_plural = _("views of contact details")
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} saw {self.referral_id} ({self.via})"
+
+
+class ApiToken(models.Model):
+    """A key a partner administrator makes for the partner's own systems. The key is shown once;
+    only its SHA-256 is stored. A call with it acts as the member who made it, limited to the
+    partner's data; it stops working when revoked or when that member leaves the partner."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("partner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("key starts with"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("made on"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,10 +1,9 @@
 from django.urls import path
 
-from partners import views
+from partners import urls_feeds, urls_lists, urls_portal, urls_settings, views
 
 app_name = "partners"
 urlpatterns = [
-    path("partner/", views.home, name="home"),
     path("partners/", views.directory, name="directory"),
     path("partners/<slug:partner>/", views.partner_detail, name="partner_detail"),
     path("partners/<slug:partner>/edit/", views.partner_edit, name="partner_edit"),
@@ -24,4 +23,9 @@ urlpatterns = [
         views.channel_history,
         name="channel_history",
     ),
+    # The partner portal (issue 7): shortlist and decisions, saved lists, feeds, settings.
+    *urls_portal.urlpatterns,
+    *urls_lists.urlpatterns,
+    *urls_feeds.urlpatterns,
+    *urls_settings.urlpatterns,
 ]

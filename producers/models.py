@@ -322,6 +322,13 @@ class Product(models.Model):
         blank=True,
         help_text=_("For example 250 g or 6 pieces."),
     )
+    weight_grams = models.PositiveIntegerField(
+        _("shipping weight (grams)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        help_text=_("One unit as sold, packed: marketplaces need it to work out delivery."),
+    )
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     storage_conditions = models.CharField(_("storage conditions"), max_length=200, blank=True)
     monthly_capacity = models.PositiveIntegerField(

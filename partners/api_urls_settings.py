@@ -1,0 +1,3 @@
+"""API: API keys and who is calling (mounted under /api/v1/, namespace "api")."""
+
+urlpatterns: list = []

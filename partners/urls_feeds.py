@@ -1,0 +1,3 @@
+"""Listing feeds of accepted products (CSV, Excel, JSON) and the signed image links they carry."""
+
+urlpatterns: list = []

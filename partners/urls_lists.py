@@ -1,0 +1,3 @@
+"""Saved lists of products, kept by partner members and shared with colleagues."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Partner settings: notification preference, members and invitations, channel requirements, API keys."""
+
+urlpatterns: list = []
