@@ -256,6 +256,7 @@ PRODUCT_FIELDS = [
     "price",
     "price_unit",
     "pack_size",
+    "weight_grams",
     "shelf_life_days",
     "storage_conditions",
     "monthly_capacity",

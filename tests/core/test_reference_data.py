@@ -55,3 +55,22 @@ def test_demo_data_creates_one_account_per_role_and_changes_nothing_on_rerun(cap
     assert User.objects.count() == len(DEMO_ACCOUNTS)
     officer.refresh_from_db()
     assert officer.check_password("changed-by-hand-1")
+
+
+def test_demo_data_gives_the_demo_partner_a_shortlist_once(capsys):
+    from matching.models import Referral, ReferralState
+
+    call_command("load_reference_data", verbosity=0)
+    call_command("load_demo_data", force=True)
+    sent = Referral.objects.filter(channel__partner__code__in=["central", "shopee"])
+    assert sent.filter(state=ReferralState.SENT).exists()
+    accepted = sent.get(state=ReferralState.ACCEPTED)  # Central's demo buyer took one
+    assert accepted.channel.partner.code == "central"
+    assert accepted.product.photos.count() == 1 and accepted.product.weight_grams
+    assert accepted.product.producer.status == "verified"
+    count = sent.count()
+    capsys.readouterr()
+
+    call_command("load_demo_data", force=True)
+    assert "0 demo referral(s) sent" in capsys.readouterr().out
+    assert sent.count() == count

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from matching.demo import load_demo_referrals
 from otop_portal.demo import DEMO_PASSWORD, load_demo_accounts
 from producers.demo import load_demo_producer
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         created = sum(made for _account, made in rows)
         self.stdout.write(f"demo data: {created} account(s) added, {len(rows) - created} kept")
         self.stdout.write(f"demo data: {load_demo_producer()} demo product(s) added")
+        self.stdout.write(f"demo data: {load_demo_referrals()} demo referral(s) sent to partners")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for account, _made in rows:
