@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from matching.models import ExportJob, MatchResult, Referral, ReferralEvent
+from matching.models import ExportJob, MatchResult, Referral, ReferralEvent, ReferralMessage
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -8,6 +8,16 @@ class ReferralEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["created_at", "actor", "from_state", "to_state", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReferralMessageInline(admin.TabularInline):
+    model = ReferralMessage
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "author", "text"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -21,7 +31,7 @@ class ReferralAdmin(admin.ModelAdmin):
     list_filter = ["state", "channel__partner"]
     list_select_related = ["product", "channel"]
     readonly_fields = [f.name for f in Referral._meta.fields]
-    inlines = [ReferralEventInline]
+    inlines = [ReferralEventInline, ReferralMessageInline]
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from partners.models import Channel, Partner, RequirementVersion
+from partners.models import ApiToken, Channel, ContactView, Partner, RequirementVersion
 
 
 class ChannelInline(admin.TabularInline):
@@ -33,13 +33,7 @@ class ChannelAdmin(SimpleHistoryAdmin):
     readonly_fields = ["partner", "code", "kind", "nationwide", "provinces"]
 
 
-@admin.register(RequirementVersion)
-class RequirementVersionAdmin(admin.ModelAdmin):
-    list_display = ["channel", "number", "changed_by", "changed_at", "note"]
-    list_select_related = ["channel", "changed_by"]
-    list_filter = ["channel__partner"]
-    readonly_fields = [f.name for f in RequirementVersion._meta.fields]
-
+class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -48,3 +42,32 @@ class RequirementVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(RequirementVersion)
+class RequirementVersionAdmin(_ReadOnly):
+    list_display = ["channel", "number", "changed_by", "changed_at", "note"]
+    list_select_related = ["channel", "changed_by"]
+    list_filter = ["channel__partner"]
+    readonly_fields = [f.name for f in RequirementVersion._meta.fields]
+
+
+@admin.register(ContactView)
+class ContactViewAdmin(_ReadOnly):
+    """PDPA record: which partner member saw which producer's contact details, and when."""
+
+    list_display = ["viewed_at", "viewer", "referral", "via"]
+    list_filter = ["via"]
+    list_select_related = ["viewer", "referral"]
+    date_hierarchy = "viewed_at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_ReadOnly):
+    """Keys are made and revoked by the partner's administrators on the portal; the key itself
+    is never stored, only its hash."""
+
+    list_display = ["name", "partner", "prefix", "created_by", "created_at", "last_used_at"]
+    list_filter = ["partner"]
+    list_select_related = ["partner", "created_by"]
+    exclude = ["key_hash"]

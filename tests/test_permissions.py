@@ -94,6 +94,9 @@ CORE_ROWS = [
     Row("admin:otop_portal_user_changelist", {**everyone(302), "admin": 200}),
     Row("admin:otop_portal_notification_changelist", {**everyone(302), "admin": 200}),
     Row("admin:matching_exportjob_changelist", {**everyone(302), "admin": 200}),
+    Row("admin:partners_contactview_changelist", {**everyone(302), "admin": 200}),
+    Row("admin:partners_apitoken_changelist", {**everyone(302), "admin": 200}),
+    Row("admin:matching_referral_changelist", {**everyone(302), "admin": 200}),
 ]
 
 
