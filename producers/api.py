@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from otop_portal.models import Province, Role
 from producers import selectors, services, validators
 from producers.filters import CertificationFilter, ProductFilter, ProductPhotoFilter
+from producers.forms import WEIGHT_ERRORS, WEIGHT_MAX_GRAMS
 from producers.models import (
     Category,
     Certification,
@@ -203,6 +204,14 @@ class ProductSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     subcategory = serializers.SlugRelatedField(
         slug_field="code", queryset=SubCategory.objects.all(), required=False, allow_null=True
+    )
+    weight_grams = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=WEIGHT_MAX_GRAMS,
+        error_messages=WEIGHT_ERRORS,
+        help_text="Shipping weight of one unit as sold, packed, in whole grams (1 to 1,000,000).",
     )
     photos = PhotoSummarySerializer(many=True, read_only=True)
     star_level = serializers.SerializerMethodField()

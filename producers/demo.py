@@ -71,6 +71,7 @@ def load_demo_producer() -> int:
         price=Decimal("2500"),
         price_unit="ผืน",
         pack_size="1 ผืน 2 เมตร",
+        weight_grams=450,  # packed in a gift box
         monthly_capacity=40,
         lead_time_days=21,
         status="active",
@@ -83,6 +84,7 @@ def load_demo_producer() -> int:
         subcategory=SubCategory.objects.filter(code="textile-accessory").first(),
         price=Decimal("350"),
         price_unit="ใบ",
+        weight_grams=300,
         monthly_capacity=200,
         lead_time_days=7,
         status="active",

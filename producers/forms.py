@@ -3,6 +3,9 @@ API); rules across fields and rows live in producers.services."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import geothai
 from django import forms
 from django.core.exceptions import ValidationError
@@ -278,11 +281,66 @@ class SubCategoryChoiceField(forms.ModelChoiceField):
         return f"{obj.category.name}: {obj.name}"
 
 
+WEIGHT_MAX_GRAMS = 1_000_000
+WEIGHT_ERRORS = {
+    "invalid": _("Write the shipping weight in whole grams, for example 250 or 1200."),
+    "min_value": _("The shipping weight is at least 1 gram."),
+    "max_value": _(
+        "The shipping weight is at most 1,000,000 grams (one tonne). Check that it is in grams, "
+        "not in another unit."
+    ),
+}
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_WEIGHT = re.compile(
+    r"^(?P<number>\d{1,3}(?:[,\s]\d{3})+|\d+)(?:\.(?P<decimals>\d+))?\s*"
+    r"(?P<unit>g|gr|grams?|กรัม|ก\.|kg|kgs|kilograms?|กก\.?|กิโลกรัม|กิโล)?$",
+    re.IGNORECASE,
+)
+_KILO_UNITS = {"kg", "kgs", "kilogram", "kilograms", "กก", "กก.", "กิโลกรัม", "กิโล"}
+
+
+class WeightGramsField(forms.IntegerField):
+    """A weight in whole grams. What people write is understood: Thai digits, "1,200",
+    "250 g", "250 กรัม", and kilograms ("1.2 kg", "1.2 กก.") turned into grams."""
+
+    default_error_messages = WEIGHT_ERRORS
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", WEIGHT_MAX_GRAMS)
+        super().__init__(**kwargs)
+        # Not a number box: "250 g" and "1.2 kg" are welcome, and the browser would refuse them.
+        self.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).translate(_THAI_DIGITS).strip()
+        match = _WEIGHT.match(text)
+        if match is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        whole = re.sub(r"[,\s]", "", match["number"])
+        grams = Decimal(f"{whole}.{match['decimals'] or '0'}")
+        if (match["unit"] or "").lower() in _KILO_UNITS:
+            grams *= 1000
+        if grams != grams.to_integral_value():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(grams)
+
+
 class ProductForm(forms.ModelForm):
     subcategory = SubCategoryChoiceField(
         label=_("Sub-type"),
         queryset=SubCategory.objects.select_related("category"),
         required=False,
+    )
+    weight_grams = WeightGramsField(
+        label=_("Shipping weight (grams)"),
+        required=False,
+        help_text=_(
+            "One unit as sold, packed, in grams: for example 250. Marketplaces need it to work "
+            "out delivery."
+        ),
     )
     photos = MultipleFileField(
         label=_("Photos"),
