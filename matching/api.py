@@ -36,7 +36,14 @@ from rest_framework.utils.urls import replace_query_param
 from matching import services
 from matching.engine import Criterion
 from matching.filters import DEFAULT_ORDERING, ORDERINGS, MatchResultApiFilter, ReferralFilter
-from matching.models import MatchResult, Referral, ReferralEvent, ReferralState
+from matching.models import (
+    DeclineReason,
+    MatchResult,
+    Referral,
+    ReferralEvent,
+    ReferralMessage,
+    ReferralState,
+)
 from matching.selectors import officer_producers, referrals_visible_to, results_visible_to
 from otop_portal.models import Role
 from partners.models import Channel
@@ -230,6 +237,9 @@ DECLINE_NEEDS_REASON = gettext_lazy(
     "Say why the product is declined: the officer and the producer read it."
 )
 LISTING_NEEDS_LINK = gettext_lazy("Give the listing link and the date it went on sale.")
+UNKNOWN_DECLINE_CODE = gettext_lazy("Choose one of the reasons in the list.")
+MESSAGE_NEEDS_TEXT = gettext_lazy("Write your question or answer first.")
+MESSAGE_TOO_LONG = gettext_lazy("Keep the message under 2,000 characters.")
 
 
 class Conflict(APIException):
@@ -369,6 +379,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "state",
             "state_label",
             "proposed_by",
+            "decline_code",
             "decline_reason",
             "listing_url",
             "listed_on",
@@ -381,9 +392,28 @@ class ReferralSerializer(serializers.ModelSerializer):
         return person_shown_to(self.context["request"].user, obj.proposed_by)
 
 
+class ReferralMessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField(
+        help_text="Who wrote it: a name (staff emails are shown only to officers and "
+        "administrators)."
+    )
+
+    class Meta:
+        model = ReferralMessage
+        fields = ["id", "author", "text", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, obj: ReferralMessage) -> str:
+        return person_shown_to(self.context["request"].user, obj.author)
+
+
 class ReferralDetailSerializer(ReferralSerializer):
     events = ReferralEventSerializer(
         many=True, read_only=True, help_text="The audit trail, oldest first."
+    )
+    messages = serializers.SerializerMethodField(
+        help_text="Questions of the partner and answers of the officers, oldest first. Empty "
+        "for producers: the thread is between the partner and the officers."
     )
     actions = serializers.SerializerMethodField(
         help_text="The actions you may take on it now (each is a POST to "
@@ -391,8 +421,14 @@ class ReferralDetailSerializer(ReferralSerializer):
     )
 
     class Meta(ReferralSerializer.Meta):
-        fields = [*ReferralSerializer.Meta.fields, "events", "actions"]
+        fields = [*ReferralSerializer.Meta.fields, "events", "messages", "actions"]
         read_only_fields = fields
+
+    @extend_schema_field(ReferralMessageSerializer(many=True))
+    def get_messages(self, obj: Referral) -> list[dict]:
+        if self.context["request"].user.role == Role.PRODUCER:
+            return []
+        return ReferralMessageSerializer(obj.messages.all(), many=True, context=self.context).data
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(choices=list(ACTIONS)))
@@ -441,12 +477,41 @@ class ReferralRejectSerializer(serializers.Serializer):
 
 
 class ReferralDeclineSerializer(serializers.Serializer):
+    decline_code = serializers.ChoiceField(
+        choices=DeclineReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="One of the common reasons; the officer and the producer read it in their "
+        "own language. `reason`, this, or both; `other` needs `reason`.",
+        error_messages={"invalid_choice": UNKNOWN_DECLINE_CODE},
+    )
     reason = serializers.CharField(
         max_length=2000,
-        help_text="Why the partner declines: the officer and the producer read it. Required.",
-        error_messages={"required": DECLINE_NEEDS_REASON, "blank": DECLINE_NEEDS_REASON},
+        required=False,
+        allow_blank=True,
+        help_text="Why the partner declines, in its own words: the officer and the producer "
+        "read it. Required without `decline_code`, and with `other`.",
     )
     note = _note(help_text="Kept in the history; the reason is kept when there is none.")
+
+    def validate(self, data: dict) -> dict:
+        code, words = data.get("decline_code", ""), data.get("reason", "").strip()
+        if not (code or words) or (code == DeclineReason.OTHER and not words):
+            raise serializers.ValidationError({"reason": [DECLINE_NEEDS_REASON]})
+        return data
+
+
+class ReferralAskSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=2000,
+        help_text="The question (partner members) or the answer (officers of the product's "
+        "province, administrators).",
+        error_messages={
+            "required": MESSAGE_NEEDS_TEXT,
+            "blank": MESSAGE_NEEDS_TEXT,
+            "max_length": MESSAGE_TOO_LONG,
+        },
+    )
 
 
 class ReferralListedSerializer(serializers.Serializer):
@@ -552,6 +617,7 @@ _EXAMPLE_REFERRAL = {
     "state": "approved",
     "state_label": "Approved",
     "proposed_by": "Somchai Jaidee",
+    "decline_code": "",
     "decline_reason": "",
     "listing_url": "",
     "listed_on": None,
@@ -576,7 +642,34 @@ _EXAMPLE_DETAIL = {
             "created_at": "2026-03-03T14:02:11+07:00",
         },
     ],
+    "messages": [],
     "actions": ["send", "withdraw"],
+}
+# As a partner member reads it once it was sent to them, with a question asked.
+_EXAMPLE_SENT = {
+    **_EXAMPLE_DETAIL,
+    "state": "sent",
+    "state_label": "Sent to the partner",
+    "updated_at": "2026-03-04T10:30:00+07:00",
+    "events": [
+        *_EXAMPLE_DETAIL["events"],
+        {
+            "from_state": "approved",
+            "to_state": "sent",
+            "by": "Somchai Jaidee",
+            "note": "",
+            "created_at": "2026-03-04T10:30:00+07:00",
+        },
+    ],
+    "messages": [
+        {
+            "id": 3,
+            "author": "Suda Rattanakorn",
+            "text": "Can the producer deliver 500 pieces a month from June?",
+            "created_at": "2026-03-05T09:00:00+07:00",
+        }
+    ],
+    "actions": ["accept", "decline"],
 }
 _NOT_FOUND = OpenApiResponse(RefusalSerializer, description="No referral you can see has this id.")
 _CONFLICT = OpenApiResponse(
@@ -611,14 +704,25 @@ _NOT_ALLOWED = OpenApiResponse(
 
 
 def _move_schema(
-    operation: str, summary: str, request, description: str, example: dict | None = None
+    operation: str,
+    summary: str,
+    request,
+    description: str,
+    example: dict | None = None,
+    *,
+    more: list[OpenApiExample] | None = None,
+    after: dict | None = None,
 ):
-    """The schema of one move: its body, the referral as it is after the move, and refusals."""
-    examples = [
-        OpenApiExample("after the move", value=_EXAMPLE_DETAIL, response_only=True),
-    ]
-    if example is not None:
-        examples.insert(0, OpenApiExample("request", value=example, request_only=True))
+    """The schema of one move: its body, the referral as it is after the move, and refusals.
+    `more` adds request examples; `after` is the referral after the move (a generic one if
+    not given)."""
+    examples = (
+        [] if example is None else [OpenApiExample("request", value=example, request_only=True)]
+    )
+    examples += more or []
+    examples.append(
+        OpenApiExample("after the move", value=after or _EXAMPLE_DETAIL, response_only=True)
+    )
     return extend_schema(
         operation_id=f"referrals_{operation}",
         summary=summary,
@@ -645,6 +749,21 @@ def _move_schema(
         "(all when national); a producer their own products'; a partner member those of their "
         "partner's channels once sent. The latest change first unless `ordering` says "
         "otherwise; pages of 50 (`page`).",
+        examples=[
+            OpenApiExample("a page of referrals", value=_EXAMPLE_REFERRAL, response_only=True),
+            OpenApiExample(
+                "as a partner member",
+                description="A partner member's list: the partner's channels only, from "
+                "“sent” on (GET /api/v1/referrals/?state=sent for the ones waiting for a "
+                "decision).",
+                value={
+                    **_EXAMPLE_REFERRAL,
+                    "state": "sent",
+                    "state_label": "Sent to the partner",
+                },
+                response_only=True,
+            ),
+        ],
     ),
     retrieve=extend_schema(
         summary="One referral with its history",
@@ -748,6 +867,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 by=request.user,
                 note=data.get("note", ""),
                 reason=data.get("reason", ""),
+                reason_code=data.get("decline_code", ""),
                 listing_url=data.get("listing_url", ""),
                 listed_on=data.get("listed_on"),
             )
@@ -794,6 +914,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "Accept a referral",
         ReferralMoveSerializer,
         "Members of the channel's partner; from “sent”.",
+        {"note": "We will order a first lot of 200 in May."},
+        after={
+            **_EXAMPLE_SENT,
+            "state": "accepted",
+            "state_label": "Accepted by the partner",
+            "actions": ["list"],
+        },
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
@@ -803,9 +930,28 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "decline",
         "Decline a referral",
         ReferralDeclineSerializer,
-        "Members of the channel's partner; from “sent”. The reason is required: the officer and "
-        "the producer read it.",
-        {"reason": "Shelf life too short for our stores."},
+        "Members of the channel's partner; from “sent”. A reason is required: one of the common "
+        "ones (`decline_code`), words of your own (`reason`), or both; `other` needs the "
+        "words. The officer and the producer read it.",
+        {"decline_code": "shelf_life", "reason": "We need at least six months on the shelf."},
+        more=[
+            OpenApiExample(
+                "a common reason alone", value={"decline_code": "price"}, request_only=True
+            ),
+            OpenApiExample(
+                "words alone",
+                value={"reason": "Shelf life too short for our stores."},
+                request_only=True,
+            ),
+        ],
+        after={
+            **_EXAMPLE_SENT,
+            "state": "declined",
+            "state_label": "Declined by the partner",
+            "decline_code": "shelf_life",
+            "decline_reason": "We need at least six months on the shelf.",
+            "actions": [],
+        },
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
@@ -818,10 +964,74 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "Members of the channel's partner; from “accepted”, with the listing link and the day "
         "it went on sale.",
         {"listing_url": "https://shop.example.co.th/p/1234", "listed_on": "2026-04-01"},
+        after={
+            **_EXAMPLE_SENT,
+            "state": "listed",
+            "state_label": "Listed",
+            "listing_url": "https://shop.example.co.th/p/1234",
+            "listed_on": "2026-04-01",
+            "actions": [],
+        },
     )
     @action(detail=True, methods=["post"], url_path="list", url_name="listed")
     def listed(self, request, pk=None):
         return self._move(request, "list", ReferralListedSerializer)
+
+    @extend_schema(
+        operation_id="referrals_ask",
+        summary="Ask the officers a question about a referral (or answer one)",
+        description="Members of the channel's partner ask once it was sent to them (until it "
+        "ends: sent, accepted or listed); officers of the product's province and "
+        "administrators answer. The other side is notified. The thread is in the referral's "
+        "`messages`. Answers with the message.",
+        request=ReferralAskSerializer,
+        responses={
+            201: ReferralMessageSerializer,
+            400: OpenApiResponse(
+                InvalidRequestSerializer, description="No text, or more than 2,000 characters."
+            ),
+            403: OpenApiResponse(
+                RefusalSerializer,
+                description="Not yours to write about (a producer, or a partner before it was "
+                "sent or after it ended).",
+                examples=[
+                    OpenApiExample(
+                        "not now",
+                        value={"detail": "You cannot write about this referral."},
+                        status_codes=["403"],
+                        response_only=True,
+                    )
+                ],
+            ),
+            404: _NOT_FOUND,
+        },
+        examples=[
+            OpenApiExample(
+                "request",
+                value={"text": "Can the producer deliver 500 pieces a month from June?"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "the message",
+                value=_EXAMPLE_SENT["messages"][0],
+                status_codes=["201"],
+                response_only=True,
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def ask(self, request, pk=None):
+        referral = self.get_object()  # 404 for a referral the user cannot see
+        body = ReferralAskSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            message = services.referral_message(
+                referral_id=referral.pk, by=request.user, text=body.validated_data["text"]
+            )
+        except DjangoValidationError as error:
+            raise _api_refusal(error) from None
+        data = ReferralMessageSerializer(message, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @_move_schema(
         "withdraw",
@@ -981,5 +1191,6 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 def _with_events(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(
-        Prefetch("events", queryset=ReferralEvent.objects.select_related("actor"))
+        Prefetch("events", queryset=ReferralEvent.objects.select_related("actor")),
+        Prefetch("messages", queryset=ReferralMessage.objects.select_related("author")),
     )

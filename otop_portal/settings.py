@@ -203,6 +203,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        # A partner's API keys: "Authorization: Bearer otp_…" (partners/tokens.py).
+        "partners.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -210,10 +212,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/min",
+        "user": "600/min",
+        # Each partner API key on its own (calls made with it also count as its maker's).
+        "partner_key": env.str("API_KEY_RATE", default="1200/hour"),
+    },
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        "partners.tokens.ApiTokenRateThrottle",
     ],
 }
 SPECTACULAR_SETTINGS = {
@@ -314,3 +322,5 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # Spreadsheet exports of up to this many rows are made during the request; larger ones by a
 # background task, and the officer is notified when the file is ready.
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
+# How long the image links in a partner's listing feed work without a login.
+FEED_IMAGE_LINK_HOURS = env.int("FEED_IMAGE_LINK_HOURS", default=72)

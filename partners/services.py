@@ -13,10 +13,12 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otop_portal.models import Province, User
+from otop_portal.models import Province, Role, User
 from partners.models import (
+    ApiToken,
     CertificateRule,
     Channel,
     ChannelRequirement,
@@ -509,3 +511,159 @@ def codes_to_objects(model, codes: Iterable[str]) -> list:
     if missing:
         raise ValidationError(_("Unknown code: %(codes)s.") % {"codes": ", ".join(missing)})
     return [found[c] for c in codes]
+
+
+# --- API keys and members (partner settings) --------------------------------------------------
+
+
+def _is_partner_admin_of(user: User, partner_id: int) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.role == Role.PARTNER
+        and user.is_partner_admin
+        and user.partner_id == partner_id
+    )
+
+
+@transaction.atomic
+def api_token_create(*, partner: Partner, name: str, by: User) -> tuple[ApiToken, str]:
+    """A new API key for the partner's own systems, made by one of its administrators.
+
+    Returns (token, key): the key itself exists only in this return value (only its SHA-256 is
+    stored), so the caller shows it once. The name is required and unique among the partner's
+    keys that still work (a revoked key's name may be used again). The partner row is locked so
+    two administrators naming two keys alike at once cannot both succeed."""
+    from partners.tokens import new_key
+
+    if not _is_partner_admin_of(by, partner.pk):
+        raise ValidationError(
+            _("Only an administrator of this partner can make its API keys."), code="not_allowed"
+        )
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if partner.status == PartnerStatus.LEFT:
+        raise ValidationError(
+            _("This partner has left the MOU: it cannot make API keys."), code="not_allowed"
+        )
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(
+            {"name": _("Give the key a name, so you know later which system uses it.")}
+        )
+    if partner.api_tokens.filter(revoked_at__isnull=True, name__iexact=name).exists():
+        raise ValidationError(
+            {
+                "name": _(
+                    "This partner already has a key named “%(name)s” that is not revoked: choose "
+                    "another name, or revoke that key first."
+                )
+                % {"name": name}
+            }
+        )
+    key, prefix, key_hash = new_key()
+    token = ApiToken(partner=partner, name=name, prefix=prefix, key_hash=key_hash, created_by=by)
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by: User) -> bool:
+    """Revoke an API key: by an administrator of its partner, or a portal administrator. It
+    stops working at once and stays in the list with who revoked it and when. Returns False,
+    changing nothing, when the key was already revoked (revoking twice is harmless)."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if not (
+        _is_partner_admin_of(by, token.partner_id)
+        or (by is not None and by.is_active and by.role == Role.ADMIN)
+    ):
+        raise ValidationError(
+            _("Only an administrator of this partner can revoke its API keys."),
+            code="not_allowed",
+        )
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = timezone.now()
+    token.revoked_by = by
+    token.full_clean()
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    return True
+
+
+def _lock_members(member: User, by: User) -> tuple[User, list[User]]:
+    """Check that `by` administers `member`'s partner, then lock that partner's members (in
+    a fixed order: no deadlocks) and return the fresh `member` and the locked rows."""
+    if member.role != Role.PARTNER or not _is_partner_admin_of(by, member.partner_id):
+        raise ValidationError(
+            _("Only an administrator of this partner can change its members."),
+            code="not_allowed",
+        )
+    rows = list(
+        User.objects.select_for_update()
+        .filter(role=Role.PARTNER, partner_id=member.partner_id)
+        .order_by("pk")
+    )
+    fresh = next((row for row in rows if row.pk == member.pk), None)
+    locked_by = next((row for row in rows if row.pk == by.pk), None)
+    if fresh is None or locked_by is None or not _is_partner_admin_of(locked_by, fresh.partner_id):
+        # Someone changed the rows between the check and the lock.
+        raise ValidationError(
+            _("Only an administrator of this partner can change its members."),
+            code="not_allowed",
+        )
+    return fresh, rows
+
+
+def _other_active_admins(rows: list[User], member: User) -> int:
+    return sum(1 for row in rows if row.pk != member.pk and row.is_active and row.is_partner_admin)
+
+
+def _last_admin_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "A partner needs at least one active administrator: make another member an "
+            "administrator first."
+        ),
+        code="last_admin",
+    )
+
+
+@transaction.atomic
+def partner_member_set_admin(*, member: User, is_admin: bool, by: User) -> User:
+    """Make a member an administrator of their partner, or a plain member again: by an
+    administrator of the same partner. The partner always keeps one active administrator."""
+    member, rows = _lock_members(member, by)
+    if member.is_partner_admin == is_admin:
+        return member
+    if is_admin and not member.is_active:
+        raise ValidationError(
+            _("%(member)s's account is deactivated: it cannot become an administrator.")
+            % {"member": member}
+        )
+    if not is_admin and not _other_active_admins(rows, member):
+        raise _last_admin_error()
+    member.is_partner_admin = is_admin
+    member.full_clean()
+    member.save(update_fields=["is_partner_admin"])
+    return member
+
+
+@transaction.atomic
+def partner_member_deactivate(*, member: User, by: User) -> User:
+    """Deactivate a member's account: by an administrator of the same partner (not their own
+    account). They can no longer log in, and the API keys they made stop working (see
+    partners.tokens). The partner always keeps one active administrator. Deactivating twice
+    changes nothing."""
+    member, rows = _lock_members(member, by)
+    if member.pk == by.pk:
+        raise ValidationError(
+            _("You cannot deactivate your own account: ask another administrator of your partner.")
+        )
+    if not member.is_active:
+        return member
+    if member.is_partner_admin and not _other_active_admins(rows, member):
+        raise _last_admin_error()
+    member.is_active = False
+    member.full_clean()
+    member.save(update_fields=["is_active"])
+    return member
