@@ -108,6 +108,14 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("matching:referral", pk=referral.pk)
         referral = _get_referral_for_officer(request, pk)  # as it is now
+    return _render_detail(request, referral, form=form)
+
+
+def _render_detail(
+    request: HttpRequest, referral: Referral, *, form=None, message_form=None
+) -> HttpResponse:
+    from partners.forms import ReferralMessageForm
+
     result = MatchResult.objects.filter(
         product_id=referral.product_id, channel_id=referral.channel_id
     ).first()
@@ -118,10 +126,34 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referral": referral,
             "result": result,
             "events": referral.events.select_related("actor"),
+            "thread": referral.messages.select_related("author"),
             "moves": [(to, S(to).label) for to in moves_open_to(request.user, referral)],
-            "form": form,
+            "form": form or ReferralMoveForm(),
+            "message_form": message_form or ReferralMessageForm(),
         },
     )
+
+
+@require_POST
+@role_required(Role.OFFICER, Role.ADMIN)
+def referral_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer's answer to the partner's question (or a note to them) on the referral's
+    thread; the partner's members are notified. Through matching.services.referral_message."""
+    from partners.forms import ReferralMessageForm
+
+    referral = _get_referral_for_officer(request, pk)
+    form = ReferralMessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_message(
+                referral_id=referral.pk, by=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error("text", " ".join(error.messages))
+        else:
+            messages.success(request, _("Your answer was sent to the partner."))
+            return redirect("matching:referral", pk=referral.pk)
+    return _render_detail(request, referral, message_form=form)
 
 
 def _errors_as_messages(request: HttpRequest, form) -> None:

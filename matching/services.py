@@ -452,16 +452,30 @@ class BulkOutcome:
 
 @transaction.atomic
 def referrals_bulk_transition(
-    *, referral_ids: Iterable[int], to_state: str, by, note: str = ""
+    *,
+    referral_ids: Iterable[int],
+    to_state: str,
+    by,
+    note: str = "",
+    reason: str = "",
+    reason_code: str = "",
 ) -> BulkOutcome:
-    """The same move for many referrals with one note. Each one is checked and moved on its own
-    (a savepoint each): the refused ones are listed with the reason, the others change. An
-    unexpected error rolls the whole batch back, so nothing is left half-done."""
+    """The same move for many referrals with one note (or, for a partner's decline, one
+    reason). Each one is checked and moved on its own (a savepoint each): the refused ones are
+    listed with the reason, the others change. An unexpected error rolls the whole batch back,
+    so nothing is left half-done."""
     outcome = BulkOutcome(changed=[], refused=[])
     for referral_id in sorted(set(referral_ids)):  # a fixed order: no lock-order deadlocks
         try:
             with transaction.atomic():
-                referral_transition(referral_id=referral_id, to_state=to_state, by=by, note=note)
+                referral_transition(
+                    referral_id=referral_id,
+                    to_state=to_state,
+                    by=by,
+                    note=note,
+                    reason=reason,
+                    reason_code=reason_code,
+                )
         except ReferralError as exc:
             outcome.refused.append((referral_id, " ".join(exc.messages)))
         except Referral.DoesNotExist:

@@ -28,5 +28,6 @@ urlpatterns = [
     path("referrals/", referral_views.referral_list, name="referrals"),
     path("referrals/bulk/", referral_views.referral_bulk, name="referral_bulk"),
     path("referrals/<int:pk>/", referral_views.referral_detail, name="referral"),
+    path("referrals/<int:pk>/messages/", referral_views.referral_message, name="referral_message"),
     path("candidates/refer/", referral_views.candidates_refer, name="candidates_refer"),
 ]

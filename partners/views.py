@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from otop_portal.models import Role
-from otop_portal.roles import role_required
-from otop_portal.selectors import notifications_for
 from partners.forms import (
     CertificateRuleFormSet,
     ChannelForm,
@@ -39,21 +37,6 @@ from partners.services import (
     partner_update,
     requirement_save,
 )
-
-
-@role_required(Role.PARTNER)
-def home(request: HttpRequest) -> HttpResponse:
-    partner = request.user.partner
-    colleagues = partner.members.order_by("full_name", "email")
-    return render(
-        request,
-        "partners/home.html",
-        {
-            "partner": partner,
-            "colleagues": colleagues,
-            "notifications": notifications_for(request.user),
-        },
-    )
 
 
 def _with_sentences(channels, names: NameBook) -> list[tuple[Channel, list[str]]]:

@@ -69,10 +69,19 @@ def _officer_covers(viewer: User, producer: Producer) -> bool:
 
 
 def can_view_certification_document(viewer: User, certification: Certification) -> bool:
-    """The owner, officers of the producer's province (or national) and administrators."""
+    """The owner, officers of the producer's province (or national) and administrators; and
+    a partner member, for a verified certificate of a producer with a product referred to
+    (visible to) the member's partner."""
     if not viewer.is_authenticated:
         return False
     producer = certification.producer
+    if viewer.role == Role.PARTNER:
+        from matching.selectors import referrals_visible_to
+
+        return (
+            certification.status == CertificationStatus.VERIFIED
+            and referrals_visible_to(viewer).filter(product__producer_id=producer.pk).exists()
+        )
     return (
         viewer.pk == producer.user_id
         or viewer.role == Role.ADMIN

@@ -434,10 +434,11 @@ def certification_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _certification_form_page(request, certification.producer, certification)
 
 
-@role_required(Role.PRODUCER, Role.OFFICER, Role.ADMIN)
+@role_required(Role.PRODUCER, Role.OFFICER, Role.PARTNER, Role.ADMIN)
 def certification_document(request: HttpRequest, pk: int) -> FileResponse:
-    """The scanned certificate, to its owner, officers of the producer's province and
-    administrators; always a download (never rendered inline), with the type we checked."""
+    """The scanned certificate, to its owner, officers of the producer's province,
+    administrators, and (once verified) members of a partner the producer's products were sent
+    to; always a download (never rendered inline), with the type we checked."""
     certification = get_object_or_404(Certification.objects.select_related("producer"), pk=pk)
     if not selectors.can_view_certification_document(request.user, certification):
         raise Http404

@@ -57,6 +57,26 @@ def _certification(request) -> dict:
     return {"pk": cert.pk}
 
 
+def _verified_certificate_of_a_referred_product(request) -> dict:
+    """A verified certificate (with its scan) of a producer whose product was sent to a channel
+    of "central", the `partner` fixture's partner."""
+    from django.core.files.base import ContentFile
+
+    from producers.models import CertificationStatus
+    from tests.partners.matrix_rows_portal import sent_referrals
+
+    channel = factories.ChannelFactory(partner=request.getfixturevalue("partner_org"))
+    (referral,) = sent_referrals(1, channel=channel, officer=request.getfixturevalue("officer"))
+    request.getfixturevalue("other_partner")
+    cert = factories.CertificationFactory(
+        producer=referral.product.producer, status=CertificationStatus.VERIFIED
+    )
+    cert.document.save("scan.pdf", ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"), save=False)
+    cert.document_content_type = "application/pdf"
+    cert.save()
+    return {"pk": cert.pk}
+
+
 def _password(request) -> dict:
     return {"password": factories.PASSWORD}
 
@@ -105,11 +125,25 @@ ROWS = [
             "other_producer": 404,
             "officer": 200,  # the producer's province
             "other_officer": 404,
-            "partner": 403,
-            "other_partner": 403,
+            "partner": 404,  # nothing of this producer was sent to the partner
+            "other_partner": 404,
             "admin": 200,
         },
         setup=_certification,
+    ),
+    Row(
+        "producers:certification_document",
+        {
+            "anonymous": LOGIN,
+            "producer": 404,  # not theirs: the referred product's producer is someone else
+            "other_producer": 404,
+            "officer": 200,
+            "other_officer": 404,
+            "partner": 200,  # a verified certificate of a product sent to "central"
+            "other_partner": 404,
+            "admin": 200,
+        },
+        setup=_verified_certificate_of_a_referred_product,
     ),
     Row("producers:my_data", producers_only(), setup=_profiles_only),
     Row("producers:my_data_download", producers_only(), setup=_profiles_only),

@@ -1,0 +1,291 @@
+"""The partner's shortlist (their home page) and its read-only API: what a member sees, the
+counts by state, the filters, search, sorting, paging, the queries it costs, and that another
+partner's referrals never show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from matching.models import MatchResult
+from matching.services import referral_transition
+from producers.models import CertificationStatus
+from tests import factories
+from tests.helpers import assert_constant_queries
+from tests.partners.matrix_rows_portal import sent_referrals
+
+pytestmark = pytest.mark.django_db
+HOME = reverse("partners:home")
+
+
+@pytest.fixture
+def central_channel(partner_org):
+    """A channel of "central" that takes every product (no minimum star level)."""
+    return factories.ChannelFactory(
+        partner=partner_org, code="central-shelf", name_th="ชั้นวางเซ็นทรัล", name_en="Central shelf"
+    )
+
+
+def _shown(response) -> list[int]:
+    return [r.pk for r in response.context["page"].object_list]
+
+
+def test_the_shortlist_shows_the_partners_referrals_waiting_ones_first_newest_first(
+    client, partner, officer, central_channel
+):
+    older, newer, decided = sent_referrals(3, channel=central_channel, officer=officer)
+    referral_transition(referral_id=decided.pk, to_state="accepted", by=partner)
+    client.force_login(partner)
+    response = client.get(HOME)
+    # decided was sent last but is no longer waiting: after the two that are.
+    assert _shown(response) == [newer.pk, older.pk, decided.pk]
+    counts = {value: n for value, _label, n in response.context["states"]}
+    assert counts == {"sent": 2, "accepted": 1, "declined": 0, "listed": 0, "ended": 0}
+
+
+def test_a_member_sees_nothing_of_another_partners_referrals(
+    client, partner, other_partner, officer, central_channel, shopee_channel
+):
+    (mine,) = sent_referrals(1, channel=central_channel, officer=officer)
+    (theirs,) = sent_referrals(1, channel=shopee_channel, officer=officer)
+    client.force_login(other_partner)
+    response = client.get(HOME)
+    assert _shown(response) == [theirs.pk]
+    assert mine.product.name_th not in response.content.decode()
+    # Nor by asking for the other partner's channel in the filter.
+    response = client.get(HOME, {"channel": central_channel.code})
+    assert _shown(response) == [theirs.pk]
+    assert response.context["filter"].form.errors
+
+
+def test_referrals_not_yet_sent_are_not_on_the_shortlist(client, partner, officer, central_channel):
+    from matching.services import referral_propose
+
+    (sent,) = sent_referrals(1, channel=central_channel, officer=officer)
+    product = factories.ProductFactory(
+        producer=factories.ProducerFactory(
+            status="verified", province=sent.product.producer.province
+        )
+    )
+    from matching.services import rematch_products
+
+    rematch_products([product.pk])
+    referral_propose(product=product, channel=central_channel, by=officer)
+    client.force_login(partner)
+    assert _shown(client.get(HOME)) == [sent.pk]
+
+
+def test_the_state_tab_shows_only_that_state(client, partner, officer, central_channel):
+    waiting, accepted = sent_referrals(2, channel=central_channel, officer=officer)
+    referral_transition(referral_id=accepted.pk, to_state="accepted", by=partner)
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"state": "accepted"})) == [accepted.pk]
+    assert _shown(client.get(HOME, {"state": "sent"})) == [waiting.pk]
+
+
+def test_withdrawn_after_sending_counts_as_ended(client, partner, officer, central_channel):
+    (referral,) = sent_referrals(1, channel=central_channel, officer=officer)
+    referral_transition(referral_id=referral.pk, to_state="withdrawn", by=officer)
+    client.force_login(partner)
+    response = client.get(HOME, {"state": "ended"})
+    assert _shown(response) == [referral.pk]
+    assert {v: n for v, _l, n in response.context["states"]}["ended"] == 1
+
+
+def test_search_finds_thai_product_and_producer_names(client, partner, officer, central_channel):
+    chilli, silk = sent_referrals(2, channel=central_channel, officer=officer)
+    chilli.product.name_th = "น้ำพริกเผาแม่มาลี"
+    chilli.product.save()
+    silk.product.producer.name_th = "กลุ่มทอผ้าไหมบ้านดอน"
+    silk.product.producer.save()
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"q": "น้ำพริก"})) == [chilli.pk]
+    assert _shown(client.get(HOME, {"q": "ทอผ้าไหม"})) == [silk.pk]
+
+
+def test_filters_by_price_band_category_and_sub_type(client, partner, officer, central_channel):
+    cheap, dear = sent_referrals(2, channel=central_channel, officer=officer)
+    sub = factories.SubCategoryFactory(code="food-processed", category=cheap.product.category)
+    cheap.product.price, cheap.product.subcategory = Decimal("80"), sub
+    cheap.product.save()
+    dear.product.price = Decimal("900")
+    dear.product.save()
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"price_max": "100"})) == [cheap.pk]
+    assert _shown(client.get(HOME, {"price_min": "100", "price_max": "1000"})) == [dear.pk]
+    assert _shown(client.get(HOME, {"subcategory": "food-processed"})) == [cheap.pk]
+    assert set(_shown(client.get(HOME, {"category": "food"}))) == {cheap.pk, dear.pk}
+
+
+def test_filters_by_province_and_channel(client, partner, officer, partner_org, central_channel):
+    other_channel = factories.ChannelFactory(partner=partner_org, code="central-online")
+    (here,) = sent_referrals(1, channel=central_channel, officer=officer)
+    (online,) = sent_referrals(1, channel=other_channel, officer=officer)
+    national = factories.OfficerFactory(provinces=[], is_national_officer=True)
+    (far,) = sent_referrals(1, channel=central_channel, officer=national, province_code="40")
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"province": "40"})) == [far.pk]
+    assert _shown(client.get(HOME, {"channel": "central-online"})) == [online.pk]
+    assert here.pk in _shown(client.get(HOME, {"channel": "central-shelf"}))
+
+
+def test_filters_by_verified_certificate_stars_and_score(
+    client, partner, officer, central_channel, fda
+):
+    certified, plain = sent_referrals(2, channel=central_channel, officer=officer)
+    factories.CertificationFactory(
+        producer=certified.product.producer, type=fda, status=CertificationStatus.VERIFIED
+    )
+    # A certificate waiting for review does not count.
+    factories.CertificationFactory(
+        producer=plain.product.producer, type=fda, status=CertificationStatus.PENDING
+    )
+    MatchResult.objects.filter(product=certified.product).update(score=90, star_level=4)
+    MatchResult.objects.filter(product=plain.product).update(score=40, star_level=None)
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"certificate": "fda"})) == [certified.pk]
+    assert _shown(client.get(HOME, {"min_stars": "4"})) == [certified.pk]
+    assert _shown(client.get(HOME, {"min_score": "50"})) == [certified.pk]
+
+
+def test_an_expired_certificate_does_not_count(client, partner, officer, central_channel, fda):
+    (referral,) = sent_referrals(1, channel=central_channel, officer=officer)
+    factories.CertificationFactory(
+        producer=referral.product.producer,
+        type=fda,
+        status=CertificationStatus.VERIFIED,
+        issued_on=dt.date(2019, 1, 1),
+        expires_on=dt.date(2020, 1, 1),
+    )
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"certificate": "fda"})) == []
+
+
+def test_sorts_by_score_and_price_both_ways(client, partner, officer, central_channel):
+    a, b, c = sent_referrals(3, channel=central_channel, officer=officer)
+    for referral, score, price in ((a, 50, 300), (b, 90, 100), (c, 70, 200)):
+        MatchResult.objects.filter(product=referral.product).update(score=score)
+        referral.product.price = Decimal(price)
+        referral.product.save()
+    client.force_login(partner)
+    assert _shown(client.get(HOME, {"ordering": "-score"})) == [b.pk, c.pk, a.pk]
+    assert _shown(client.get(HOME, {"ordering": "score"})) == [a.pk, c.pk, b.pk]
+    assert _shown(client.get(HOME, {"ordering": "price"})) == [b.pk, c.pk, a.pk]
+    assert _shown(client.get(HOME, {"ordering": "-price"})) == [a.pk, c.pk, b.pk]
+    assert _shown(client.get(HOME, {"ordering": "sent"})) == [a.pk, b.pk, c.pk]
+
+
+def test_the_score_shown_is_the_pairs_stored_score(client, partner, officer, central_channel):
+    (referral,) = sent_referrals(1, channel=central_channel, officer=officer)
+    MatchResult.objects.filter(product=referral.product, channel=central_channel).update(score=77)
+    client.force_login(partner)
+    response = client.get(HOME)
+    assert response.context["page"].object_list[0].score == 77
+    assert 'data-testid="score">77<' in response.content.decode()
+
+
+def test_the_shortlist_is_paginated(client, partner, officer, central_channel, monkeypatch):
+    monkeypatch.setattr("partners.portal_views.SHORTLIST_PER_PAGE", 2)
+    sent_referrals(3, channel=central_channel, officer=officer)
+    client.force_login(partner)
+    first = client.get(HOME, {"ordering": "sent"})
+    second = client.get(HOME, {"ordering": "sent", "page": 2})
+    assert len(_shown(first)) == 2 and len(_shown(second)) == 1
+    assert not set(_shown(first)) & set(_shown(second))
+    assert "ordering=sent" in first.content.decode().split('rel="next"')[0].rsplit("href=", 1)[1]
+
+
+def test_the_shortlist_costs_the_same_queries_for_5_or_30_rows(
+    client, partner, officer, central_channel
+):
+    client.force_login(partner)
+
+    def add(n):
+        referrals = sent_referrals(n, channel=central_channel, officer=officer)
+        for referral in referrals:
+            factories.ProductPhotoFactory(product=referral.product)
+
+    assert_constant_queries(client, HOME, add, sizes=(5, 30))
+
+
+def test_a_filtered_shortlist_costs_the_same_queries_too(client, partner, officer, central_channel):
+    client.force_login(partner)
+    url = f"{HOME}?certificate=fda&min_score=0&ordering=-price&q=%E0%B8%9C%E0%B9%89%E0%B8%B2"
+    factories.CertificationTypeFactory(code="fda")
+
+    def add(n):
+        for referral in sent_referrals(n, channel=central_channel, officer=officer):
+            factories.CertificationFactory(
+                producer=referral.product.producer, status=CertificationStatus.VERIFIED
+            )
+
+    assert_constant_queries(client, url, add, sizes=(5, 30))
+
+
+def test_an_empty_shortlist_says_so(client, partner):
+    client.force_login(partner)
+    response = client.get(HOME)
+    assert response.status_code == 200
+    assert b'data-testid="shortlist-empty"' in response.content
+
+
+# --- The API ----------------------------------------------------------------------------------
+
+
+def test_the_api_lists_the_shortlist_with_the_same_filters(
+    client, partner, other_partner, officer, central_channel, shopee_channel
+):
+    cheap, dear = sent_referrals(2, channel=central_channel, officer=officer)
+    sent_referrals(1, channel=shopee_channel, officer=officer)
+    dear.product.price = Decimal("999")
+    dear.product.save()
+    client.force_login(partner)
+    body = client.get(reverse("api:shortlist-list")).json()
+    assert {r["id"] for r in body["results"]} == {cheap.pk, dear.pk}
+    body = client.get(reverse("api:shortlist-list"), {"price_min": "500"}).json()
+    assert [r["id"] for r in body["results"]] == [dear.pk]
+    assert body["results"][0]["product"]["price"] == "999.00"
+    assert body["results"][0]["channel"] == "central-shelf"
+
+
+def test_the_api_detail_has_verified_certificates_and_no_contact_details(
+    client, partner, officer, central_channel, fda
+):
+    (referral,) = sent_referrals(1, channel=central_channel, officer=officer)
+    factories.CertificationFactory(
+        producer=referral.product.producer,
+        type=fda,
+        number="5012345000009",
+        status=CertificationStatus.VERIFIED,
+    )
+    referral_transition(referral_id=referral.pk, to_state="accepted", by=partner)
+    client.force_login(partner)
+    body = client.get(reverse("api:shortlist-detail", args=[referral.pk])).json()
+    assert [c["number"] for c in body["certificates"]] == ["5012345000009"]
+    text = str(body)
+    assert referral.product.producer.phone not in text
+    assert referral.product.producer.user.email not in text
+
+
+def test_the_api_answers_another_partners_referral_with_404(
+    client, other_partner, officer, central_channel
+):
+    (referral,) = sent_referrals(1, channel=central_channel, officer=officer)
+    client.force_login(other_partner)
+    assert client.get(reverse("api:shortlist-detail", args=[referral.pk])).status_code == 404
+    assert client.get(reverse("api:shortlist-list")).json()["results"] == []
+
+
+def test_the_api_list_costs_the_same_queries_for_5_or_30_rows(
+    client, partner, officer, central_channel
+):
+    client.force_login(partner)
+    assert_constant_queries(
+        client,
+        reverse("api:shortlist-list"),
+        lambda n: sent_referrals(n, channel=central_channel, officer=officer),
+        sizes=(5, 30),
+    )
