@@ -58,11 +58,22 @@ def _in_language(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
+# Measured once the web font is in (as tests/browser/test_mobile.py does); on failure, the
+# elements that stick out are named.
+OVERFLOW = """() => document.fonts.ready.then(() => {
+    const root = document.documentElement;
+    const wide = [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+        .slice(0, 5)
+        .map((el) => `${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 30)}`);
+    return [root.scrollWidth - root.clientWidth, wide];
+})"""
+
+
 def _fits_the_screen(page: Page) -> None:
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+    page.wait_for_load_state("load")
+    overflow, wide = page.evaluate(OVERFLOW)
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px: {wide}"
 
 
 @pytest.mark.parametrize("language", ["th", "en"])
