@@ -77,7 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "current_state": filterset.form.cleaned_data.get("state", ""),
             "total": sum(counts.values()),
             "bulk_form": BulkDecisionForm(),
-            "notifications": notifications_for(request.user),
+            # Each sent referral is a notification and a row below: the newest few suffice.
+            "notifications": notifications_for(request.user, limit=3),
         },
     )
 

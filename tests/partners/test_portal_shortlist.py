@@ -289,3 +289,14 @@ def test_the_api_list_costs_the_same_queries_for_5_or_30_rows(
         lambda n: sent_referrals(n, channel=central_channel, officer=officer),
         sizes=(5, 30),
     )
+
+
+def test_the_shortlist_shows_only_the_newest_three_notifications_above_it(
+    client, partner, officer, central_channel
+):
+    sent_referrals(5, channel=central_channel, officer=officer)  # five "new product" notices
+    client.force_login(partner)
+    page = client.get(HOME).content.decode()
+    assert page.count('data-testid="notification"') == 3
+    assert page.count('data-testid="referral"') == 5  # the list itself has them all
+    assert reverse("notifications") in page
