@@ -71,7 +71,6 @@ OVERFLOW = """() => document.fonts.ready.then(() => {
 
 
 def _fits_the_screen(page: Page) -> None:
-    page.wait_for_load_state("load")
     overflow, wide = page.evaluate(OVERFLOW)
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px: {wide}"
 

@@ -16,6 +16,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from matching.models import Referral, ReferralState
@@ -318,7 +319,11 @@ def test_the_link_answers_410_once_it_has_expired(partner_client, client, channe
     monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
     response = client.get(path)
     assert response.status_code == 410
-    assert "expired" in response.content.decode()
+    message = "This image link has expired. Download the feed again for fresh links."
+    with translation.override("th"):  # pages are in Thai unless the reader chose English
+        thai = translation.gettext(message)
+    assert thai != message
+    assert response.content.decode() == thai
 
 
 def _token_signed_hours_ago(monkeypatch, photo_id: int, hours: float) -> str:
