@@ -25,10 +25,13 @@ Phases (each in a child process of its own, as in bench/run.py, so its peak RSS 
   export_referrals_xlsx  the national officer's referrals through export_make (the task).
   export_referrals_csv   the same as CSV.
   whatif        (not run by default) the proposed fixes, measured without changing the portal:
-                the candidate list with an index that gives its whole order, created inside a
-                transaction that is rolled back (it holds a SHARE lock on the result table for
-                a few seconds: no re-score can write meanwhile); and the Thai search written as
-                one subquery per table, against the search as the pages do it.
+                the candidate page's two queries with the province scope as a subquery (as it
+                was) and as a list of ids (as matching.selectors does it since issue 6); with an
+                index that gives the list's whole order, created inside a transaction that is
+                rolled back when migration matching 0005 has not made it (it holds a SHARE lock
+                on the result table for a few seconds: no re-score can write meanwhile); and the
+                Thai search written as one subquery per table, against the search as the pages
+                do it.
 
 Export jobs, their files and notifications made here are deleted at the end of their phase;
 job files go to bench/out/private-media (PRIVATE_MEDIA_ROOT), never to the developer's.
@@ -463,15 +466,25 @@ def phase_candidates(args) -> dict:
     return out
 
 
+def _nth(rows, n: int):
+    """The nth of `rows`, or the last when there are fewer (a small seed, as in the tests)."""
+    found = list(rows[: n + 1])
+    if not found:
+        raise SystemExit("nothing to search for: seed the database and its referrals first")
+    return found[-1]
+
+
 def _search_words(user) -> dict:
     """Thai search terms taken from the data the officer sees: a word every bench name shares
     (the seed's names are "สินค้า <n>" and "กลุ่มผู้ผลิต <n>"), and a whole real name."""
     from matching.selectors import officer_producers, referrals_visible_to
 
-    referral_name = (
-        referrals_visible_to(user).order_by("pk").values_list("product__name_th", flat=True)[10]
+    referral_name = _nth(
+        referrals_visible_to(user).order_by("pk").values_list("product__name_th", flat=True), 10
     )
-    producer_name = officer_producers(user).order_by("pk").values_list("name_th", flat=True)[100]
+    producer_name = _nth(
+        officer_producers(user).order_by("pk").values_list("name_th", flat=True), 100
+    )
     return {
         "product_word": referral_name.split()[0],
         "product_name": referral_name,
@@ -644,11 +657,11 @@ def _all_producers_search(user, word: str) -> dict:
     sql, params = rows.query.sql_with_params()
     started = time.perf_counter()
     count = len(list(rows))
-    return {
-        "rows": count,
-        "ms": _ms(time.perf_counter() - started),
-        **_explain(connection.ops.compose_sql(sql, params)),
-    }
+    seconds = time.perf_counter() - started
+    plan = {"skipped": connection.vendor}  # plans are PostgreSQL's (and compose_sql)
+    if connection.vendor == "postgresql":
+        plan = _explain(connection.ops.compose_sql(sql, params))
+    return {"rows": count, "ms": _ms(seconds), **plan}
 
 
 # --- Exports --------------------------------------------------------------------------------------
@@ -756,11 +769,13 @@ def _export_referrals(fmt: str) -> dict:
 
 # --- What the proposed fixes would give (nothing in the portal changes) -----------------------
 
-# The candidate list's whole order (matching.filters.ORDERINGS["-score"]) for eligible rows.
+# The candidate list's whole order (matching.filters.ORDERINGS["-score"]) for eligible rows:
+# what migration matching 0005 made as match_eligible_order.
 WHATIF_INDEX = (
     "CREATE INDEX bench_whatif_candidate_order ON matching_matchresult "
     "(score DESC, product_id, id) WHERE eligible"
 )
+MIGRATED_INDEX = "match_eligible_order"
 
 
 def _per_table_search(rows, text: str, product_path: str = "product__"):
@@ -783,17 +798,18 @@ def _per_table_search(rows, text: str, product_path: str = "product__"):
 
 def _candidate_rows(user, *, province_list: bool):
     """The candidate list's rows as the page orders them; with province_list, the provincial
-    scope as a list of ids (what the planner can estimate) instead of the subquery
-    matching.selectors._in_officer_scope writes."""
+    scope as matching.selectors._in_province_scope writes it since issue 6 (a list of ids,
+    which the planner can estimate), otherwise as the subquery it wrote before."""
     from matching.filters import ORDERINGS
     from matching.selectors import officer_candidates
 
-    if province_list and not user.is_national_officer:
-        national = _officers()["national"]
-        ids = list(user.provinces.values_list("pk", flat=True))
-        rows = officer_candidates(national).filter(product__producer__province__in=ids)
-    else:
+    if province_list or user.is_national_officer:
         rows = officer_candidates(user)
+    else:
+        national = _officers()["national"]
+        rows = officer_candidates(national).filter(
+            product__producer__province__in=user.provinces.all()
+        )
     return rows.order_by(*ORDERINGS["-score"])
 
 
@@ -827,9 +843,11 @@ def _search_variants(rows, text: str, fields, order, repeat: int) -> dict:
     ):
         searched = searched.order_by(*order)
         timed = _timed(lambda q=searched: (len(list(q[:50])), q.count()), repeat)
-        sql, params = searched.order_by().values("pk").query.sql_with_params()
-        counted = connection.ops.compose_sql(sql, params)  # the ORM's own SQL, composed
-        plan = _explain(f"SELECT COUNT(*) FROM ({counted}) t")  # noqa: S608
+        plan = {"skipped": connection.vendor}  # plans are PostgreSQL's (and compose_sql)
+        if connection.vendor == "postgresql":
+            sql, params = searched.order_by().values("pk").query.sql_with_params()
+            counted = connection.ops.compose_sql(sql, params)  # the ORM's own SQL, composed
+            plan = _explain(f"SELECT COUNT(*) FROM ({counted}) t")  # noqa: S608
         out[name] = {**timed, **{k: v for k, v in plan.items() if k != "plan"}}
     return out
 
@@ -846,10 +864,16 @@ def phase_whatif(args) -> dict:
     for who, user in officers.items():
         out[who] = {"queries_now": _candidate_queries(user, args.repeat)}
     if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            migrated = MIGRATED_INDEX in connection.introspection.get_constraints(
+                cursor, "matching_matchresult"
+            )
+        out["index"] = f"{MIGRATED_INDEX} (migration matching 0005)" if migrated else WHATIF_INDEX
         with transaction.atomic():
             started = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute(WHATIF_INDEX)
+            if not migrated:
+                with connection.cursor() as cursor:
+                    cursor.execute(WHATIF_INDEX)
             out["index_build_s"] = round(time.perf_counter() - started, 1)
             for who, user in officers.items():
                 client = _client_for(user)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, prefetch_related_objects
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
@@ -301,12 +301,7 @@ def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit
 def _in_officer_scope(results: QuerySet[MatchResult], user) -> QuerySet[MatchResult]:
     """Results of products made in the officer's provinces; national officers and
     administrators see every province."""
-    if user.role == Role.ADMIN or (user.role == Role.OFFICER and user.is_national_officer):
-        return results
-    if user.role == Role.OFFICER:
-        # A subquery, not a list: no extra query, and an officer without provinces sees nothing.
-        return results.filter(product__producer__province__in=user.provinces.all())
-    return results.none()
+    return _in_province_scope(results, user, "product__producer__")
 
 
 def _not_yet_referred(results: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
@@ -364,13 +359,25 @@ def results_visible_to(user) -> QuerySet[MatchResult]:
 EXPIRY_WINDOW_DAYS = 60
 
 
+def _officer_province_ids(user) -> list[int]:
+    """The ids of the officer's provinces, read once per user object: prefetched, so every list
+    and chart of a request shares the one query (the M2M manager's add/remove/set/clear drop
+    the cache, so a change made through it is seen)."""
+    prefetch_related_objects([user], "provinces")
+    return sorted(province.pk for province in user.provinces.all())
+
+
 def _in_province_scope(rows: QuerySet, user, producer_path: str = "") -> QuerySet:
     """Rows of producers in the officer's provinces (all for national officers and
     administrators); `producer_path` leads from the row to its producer ("producer__")."""
     if user.role == Role.ADMIN or (user.role == Role.OFFICER and user.is_national_officer):
         return rows
     if user.role == Role.OFFICER:
-        return rows.filter(**{f"{producer_path}province__in": user.provinces.all()})
+        # A list of ids, not a subquery: the planner estimates a list from the column's
+        # statistics, and with a subquery it joined every result of the country before keeping
+        # the province's 7 % (docs/performance.md, issue 6, finding 1). An empty list matches
+        # nothing, without a query: an officer without provinces sees nothing.
+        return rows.filter(**{f"{producer_path}province__in": _officer_province_ids(user)})
     return rows.none()
 
 

@@ -1,15 +1,18 @@
 """The benchmark scripts still run: a tiny seed through bench/seed.py's functions, then each
-measurement of bench/run.py once. Figures are not asserted (timed tests lie); only that they
-are numbers."""
+measurement of bench/run.py and each phase of bench/review.py once. Figures are not asserted
+(timed tests lie); only that they are numbers, and that the pages answered."""
 
+import random
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
+import review as bench_review  # noqa: E402
 import run as bench_run  # noqa: E402
 import seed as bench_seed  # noqa: E402
 
@@ -56,3 +59,79 @@ def test_pages_are_measured(seeded):
     assert _numbers(producer["queries_max"], producer["median_ms"])
     officer = pages["officer_candidates"]
     assert "skipped" in officer or officer["status"] == 200
+
+
+# --- bench/review.py: the officer review pages and the exports ----------------------------------
+
+
+@pytest.fixture
+def reviewed(seeded, settings, tmp_path):
+    """The tiny seed, its results, and a few referrals with their events."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+    bench_run.measure_fast()
+    made = bench_review.seed_referrals(12, random.Random(1))
+    assert made["created"] == 12 and made["events"] >= 12
+    return SimpleNamespace(repeat=1, export_repeat=1, referrals=12, seed=1)
+
+
+def _answered(page: dict) -> bool:
+    """A page measured without error, every request of it 200, its figures numbers."""
+    assert "error" not in page, page["error"]
+    assert page["statuses"] == [200], page["statuses"]
+    return _numbers(page["queries"], page["median_ms"], page["max_ms"])
+
+
+def _timed(figure: dict) -> bool:
+    assert "error" not in figure, figure["error"]
+    return _numbers(figure["median_ms"], figure["max_ms"])
+
+
+def test_the_review_data_set_is_described(reviewed):
+    described = bench_review.dataset()
+    assert described["referrals"] == 12
+    assert _numbers(described["province_candidates"], described["national_candidates"])
+
+
+def test_the_review_pages_are_measured(reviewed):
+    candidates = bench_review.phase_candidates(reviewed)
+    referrals = bench_review.phase_referrals(reviewed)
+    dashboard = bench_review.phase_dashboard(reviewed)
+    search = bench_review.phase_search(reviewed)
+    for who in ("provincial", "national"):
+        assert _answered(candidates[who]["page1"]) and _answered(candidates[who]["page5"])
+        assert _timed(candidates[who]["exact_count"]) and _timed(candidates[who]["capped_count"])
+        for key in ("page1", "page5", "proposed", "q_word", "q_name"):
+            assert _answered(referrals[who][key])
+        assert _answered(dashboard[who]["page"])
+        for name, figure in dashboard[who].items():
+            assert name == "page" or (_timed(figure) and _numbers(figure["queries"]))
+        for key in ("producers_word", "producers_name", "candidates_word", "candidates_name"):
+            assert _answered(search[who][key])
+        for key in ("all_producers_word", "all_producers_name"):
+            assert "error" not in search[who][key] and _numbers(search[who][key]["ms"])
+    assert "| /officer/candidates/ | provincial |" in bench_review._fmt_tables(
+        {"candidates": {"result": candidates}}
+    )
+
+
+def test_the_exports_are_measured(reviewed):
+    from matching.models import ExportJob
+
+    exports = bench_review.phase_export_candidates(reviewed)
+    for fmt in ("csv", "xlsx"):
+        assert exports[fmt]["statuses"] in ([200], [302])
+        assert exports[f"task_{fmt}"]["status"] == "done"
+        assert exports[f"task_{fmt}"]["rows"] == exports["rows"]
+    referrals = bench_review._export_referrals("csv")
+    assert referrals["status"] == "done" and referrals["rows"] == 12
+    assert _numbers(referrals["seconds"], referrals["rows_per_s"])
+    assert not ExportJob.objects.exists()  # each phase deletes the jobs it made
+
+
+def test_the_what_if_phase_runs(reviewed):
+    whatif = bench_review.phase_whatif(reviewed)
+    for who in ("provincial", "national"):
+        for variant in whatif[who]["queries_now"].values():
+            assert _timed(variant)
+        for variants in whatif[who]["search"].values():
+            assert "error" not in variants and all(_timed(v) for v in variants.values())

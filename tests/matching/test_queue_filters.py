@@ -198,6 +198,36 @@ def test_referrals_are_found_by_product_or_producer_name(officer, rf):
     assert found("น้ำพริก") == [chilli]
 
 
+def test_referrals_of_several_states_are_listed_once_each_without_a_distinct(officer, rf):
+    """The state is a column of the referral: no row can come twice, so no DISTINCT, which
+    sorted every matching row (115 ms against 4.7 ms for 10,500 proposed referrals)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.services import referral_transition
+
+    channel = factories.ChannelFactory()
+    silk, chilli, curry = (_eligible(n) for n in ("ผ้าไหม", "น้ำพริกเผา", "แกงเขียวหวาน"))
+    rematch_all()
+    proposed = [referral_propose(product=p, channel=channel, by=officer) for p in (silk, chilli)]
+    approved = referral_transition(referral_id=proposed[1].pk, to_state="approved", by=officer)
+    waiting = referral_propose(product=curry, channel=channel, by=officer)
+    request = rf.get("/")
+    request.user = officer
+
+    def listed(states: list[str]) -> list:
+        filterset = ReferralFilter(
+            {"state": states}, queryset=referrals_visible_to(officer), request=request
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            rows = list(filterset.qs)
+        assert not any("DISTINCT" in q["sql"] for q in ctx.captured_queries)
+        return sorted(r.pk for r in rows)
+
+    assert listed(["approved"]) == [approved.pk]
+    assert listed(["approved", "proposed"]) == sorted([proposed[0].pk, approved.pk, waiting.pk])
+
+
 # --- The pages ----------------------------------------------------------------------------------
 
 
