@@ -144,6 +144,30 @@ class StarsFilter(django_filters.ChoiceFilter):
     """A select on the page; a plain 1-5 in the schema (not the model field's int64)."""
 
 
+def min_stars_filter() -> StarsFilter:
+    """At least n stars, read from the stored result's `star_level` (officers' candidates and
+    partners' shortlist alike)."""
+    return StarsFilter(
+        field_name="star_level",
+        lookup_expr="gte",
+        choices=STAR_CHOICES,
+        label=_("OTOP stars"),
+        empty_label=_("Any, or none"),
+        help_text=_("At least this many OTOP stars (a current, verified rating)."),
+    )
+
+
+def min_score_filter() -> ScoreFilter:
+    return ScoreFilter(
+        field_name="score",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=100,
+        label=_("Lowest score"),
+        help_text=_("A score of at least this (0–100)."),
+    )
+
+
 class MatchResultFilter(django_filters.FilterSet):
     """What an officer narrows the candidates by; sorted by score, highest first unless asked."""
 
@@ -152,22 +176,8 @@ class MatchResultFilter(django_filters.FilterSet):
     channel = _channel_filter(Channel.objects.filter(is_active=True))
     category = _category_filter()
     province = _province_filter()
-    min_stars = StarsFilter(
-        field_name="star_level",
-        lookup_expr="gte",
-        choices=STAR_CHOICES,
-        label=_("OTOP stars"),
-        empty_label=_("Any, or none"),
-        help_text=_("At least this many OTOP stars (a current, verified rating)."),
-    )
-    min_score = ScoreFilter(
-        field_name="score",
-        lookup_expr="gte",
-        min_value=0,
-        max_value=100,
-        label=_("Lowest score"),
-        help_text=_("A score of at least this (0–100)."),
-    )
+    min_stars = min_stars_filter()
+    min_score = min_score_filter()
     ordering = django_filters.ChoiceFilter(
         choices=[("-score", _("Highest score first")), ("score", _("Lowest score first"))],
         method="_ordered_in_filter_queryset",

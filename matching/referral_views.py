@@ -156,7 +156,7 @@ def referral_message(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, referral, message_form=form)
 
 
-def _errors_as_messages(request: HttpRequest, form) -> None:
+def errors_as_messages(request: HttpRequest, form) -> None:
     """A bulk form lives on a list page it redirects back to: its errors travel as messages."""
     for errors in form.errors.values():
         for error in errors:
@@ -168,7 +168,9 @@ def _names(ids: list[int], user) -> dict[int, str]:
     return {r.pk: f"{r.product.name_th} → {r.channel.name}" for r in rows}
 
 
-def _report(request: HttpRequest, outcome: services.BulkOutcome, names: dict[int, str]) -> None:
+def report_bulk_outcome(
+    request: HttpRequest, outcome: services.BulkOutcome, names: dict[int, str]
+) -> None:
     """Say how many changed, and each one that did not, with the reason."""
     if outcome.changed:
         messages.success(
@@ -193,7 +195,7 @@ def referral_bulk(request: HttpRequest) -> HttpResponse:
     back = _back(request, default=_url("matching:referrals"))
     form = BulkReferralForm(request.POST)
     if not form.is_valid():
-        _errors_as_messages(request, form)
+        errors_as_messages(request, form)
         return redirect(back)
     ids = form.cleaned_data["ids"]
     visible = set(
@@ -206,7 +208,7 @@ def referral_bulk(request: HttpRequest) -> HttpResponse:
         note=form.cleaned_data["note"],
     )
     outcome.refused += [(i, _("This referral does not exist.")) for i in ids if i not in visible]
-    _report(request, outcome, _names(ids, request.user))
+    report_bulk_outcome(request, outcome, _names(ids, request.user))
     return redirect(back)
 
 
@@ -228,7 +230,7 @@ def candidates_refer(request: HttpRequest) -> HttpResponse:
     back = _back(request, default=_url("matching:officer_candidates"))
     form = CandidateReferralForm(request.POST)
     if not form.is_valid():
-        _errors_as_messages(request, form)
+        errors_as_messages(request, form)
         return redirect(back)
     ids = form.cleaned_data["ids"]
     results = officer_candidates(request.user).filter(pk__in=ids)
@@ -249,5 +251,5 @@ def candidates_refer(request: HttpRequest) -> HttpResponse:
         for i in ids
         if i not in pairs
     ]
-    _report(request, outcome, names)
+    report_bulk_outcome(request, outcome, names)
     return redirect(back)

@@ -15,12 +15,11 @@ from drf_spectacular.utils import extend_schema_field
 
 from matching.filters import (
     PRODUCT_AND_PRODUCER_NAMES,
-    STAR_CHOICES,
-    ScoreFilter,
     SearchFilter,
-    StarsFilter,
     _category_filter,
     _province_filter,
+    min_score_filter,
+    min_stars_filter,
 )
 from matching.models import Referral
 from partners.models import Channel
@@ -128,14 +127,7 @@ class PartnerReferralFilter(django_filters.FilterSet):
         help_text=_("Sub-type code."),
     )
     province = _province_filter()
-    min_stars = StarsFilter(
-        field_name="star_level",
-        lookup_expr="gte",
-        choices=STAR_CHOICES,
-        label=_("OTOP stars"),
-        empty_label=_("Any, or none"),
-        help_text=_("At least this many OTOP stars (a current, verified rating)."),
-    )
+    min_stars = min_stars_filter()
     certificate = CertificateFilter(
         to_field_name="code",
         queryset=CertificationType.objects.order_by("sort_order", "code"),
@@ -157,14 +149,7 @@ class PartnerReferralFilter(django_filters.FilterSet):
         label=_("Price up to (baht)"),
         help_text=_("Retail price at most this."),
     )
-    min_score = ScoreFilter(
-        field_name="score",
-        lookup_expr="gte",
-        min_value=0,
-        max_value=100,
-        label=_("Lowest score"),
-        help_text=_("A score of at least this (0–100)."),
-    )
+    min_score = min_score_filter()
     ordering = django_filters.ChoiceFilter(
         choices=[
             ("waiting", _("Waiting for a decision first, newest first")),

@@ -12,18 +12,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from matching import services
 from matching.api import person_shown_to
 from matching.models import Referral, ReferralState
-from matching.referral_views import moves_open_to
+from matching.referral_views import errors_as_messages, moves_open_to, report_bulk_outcome
 from matching.views import filter_for_page
 from otop_portal.models import Role
 from otop_portal.roles import role_required
@@ -178,7 +176,6 @@ def referral_ask(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_referral(request, found, ask_form=form)
 
 
-@transaction.atomic
 def _back(request: HttpRequest) -> str:
     from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -198,9 +195,7 @@ def referral_bulk(request: HttpRequest) -> HttpResponse:
     back = _back(request)
     form = BulkDecisionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        errors_as_messages(request, form)
         return redirect(back)
     data = form.cleaned_data
     ids = data["ids"]
@@ -215,15 +210,5 @@ def referral_bulk(request: HttpRequest) -> HttpResponse:
         reason_code=data["reason_code"] if declining else "",
     )
     outcome.refused += [(i, _("This referral does not exist.")) for i in ids if i not in names]
-    if outcome.changed:
-        messages.success(
-            request,
-            ngettext("%(n)s referral changed.", "%(n)s referrals changed.", len(outcome.changed))
-            % {"n": len(outcome.changed)},
-        )
-    for item, why in outcome.refused:
-        messages.warning(
-            request,
-            _("Not changed: %(item)s. %(why)s") % {"item": names.get(item, f"#{item}"), "why": why},
-        )
+    report_bulk_outcome(request, outcome, names)
     return redirect(back)
