@@ -69,3 +69,19 @@ def client(client):
     the same refusals reach a Thai reader in Thai."""
     client.cookies["django_language"] = "en"
     return client
+
+
+@pytest.fixture
+def colleague(partner_org):
+    """Another member of the `partner` fixture's partner (not an administrator)."""
+    return factories.PartnerMemberFactory(
+        email="colleague@example.org", full_name="Malee Srisuk", partner=partner_org
+    )
+
+
+@pytest.fixture
+def referred(request):
+    """referred(n, **kw): products referred (and sent) to the `partner` fixture's partner."""
+    from tests.partners.matrix_rows_lists import referred_products
+
+    return lambda n=1, **kwargs: referred_products(request, n, **kwargs)

@@ -25,13 +25,6 @@ def _deactivate(member):
     return reverse("partners:member_deactivate", args=[member.pk])
 
 
-@pytest.fixture
-def colleague(partner_org):
-    return factories.PartnerMemberFactory(
-        partner=partner_org, full_name="Malee Srisuk", email="malee@example.org"
-    )
-
-
 def test_a_member_sees_their_notification_choice_and_where_to_change_it(client, other_partner):
     other_partner.referral_emails = "daily"
     other_partner.save()

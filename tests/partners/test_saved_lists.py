@@ -35,19 +35,6 @@ from tests.partners.matrix_rows_lists import referred_products
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def colleague(partner_org):
-    return factories.PartnerMemberFactory(
-        email="colleague@example.org", full_name="Malee Srisuk", partner=partner_org
-    )
-
-
-@pytest.fixture
-def referred(request):
-    """referred(n, **kw): products referred (and sent) to the `partner` fixture's partner."""
-    return lambda n=1, **kwargs: referred_products(request, n, **kwargs)
-
-
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 

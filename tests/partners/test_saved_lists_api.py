@@ -15,18 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def colleague(partner_org):
-    return factories.PartnerMemberFactory(
-        email="colleague@example.org", full_name="Malee Srisuk", partner=partner_org
-    )
-
-
-@pytest.fixture
-def referred(request):
-    return lambda n=1, **kwargs: referred_products(request, n, **kwargs)
-
-
-@pytest.fixture
 def api(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
