@@ -25,7 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from otop_portal.models import Role
-from partners.models import ApiToken
+from partners.models import ApiToken, PartnerStatus
 
 KEYWORD = "Bearer"
 KEY_START = "otp_"
@@ -83,6 +83,10 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This API key is not valid."))
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("This API key was revoked."))
+        if token.partner.status == PartnerStatus.LEFT:
+            raise exceptions.AuthenticationFailed(
+                _("This partner has left the MOU: its API keys no longer work.")
+            )
         if not key_still_works(token):
             raise exceptions.AuthenticationFailed(
                 _(

@@ -20,6 +20,7 @@ from partners.services import (
     api_token_create,
     api_token_revoke,
     partner_member_deactivate,
+    partner_set_status,
 )
 from producers.models import ProducerStatus
 from tests import factories
@@ -235,6 +236,16 @@ def test_a_revoked_key_is_refused(client, partner, key):
     response = client.get(REFERRALS, **_bearer(key))
     assert response.status_code == 401
     assert response.json()["detail"] == "This API key was revoked."
+
+
+def test_keys_stop_working_when_the_partner_leaves_the_mou(client, partner_org, key, admin):
+    assert client.get(REFERRALS, **_bearer(key)).status_code == 200
+    partner_set_status(partner=partner_org, status=PartnerStatus.LEFT, by=admin)
+    response = client.get(REFERRALS, **_bearer(key))
+    assert response.status_code == 401
+    assert response.json()["detail"] == (
+        "This partner has left the MOU: its API keys no longer work."
+    )
 
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer otp_a otp_b", "Bearer otp_not-a-key"])
