@@ -904,6 +904,67 @@ def phase_whatif(args) -> dict:
     return out
 
 
+def _busiest_partner_member():
+    """The bench member of the partner with the most referrals sent to it (and later)."""
+    from django.db.models import Count
+
+    from matching.models import Referral
+    from matching.selectors import PARTNER_STATES
+    from otop_portal.models import User
+
+    members = _partner_members()
+    busiest = (
+        Referral.objects.filter(state__in=PARTNER_STATES)
+        .values("channel__partner")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    return User.objects.get(pk=members[busiest["channel__partner"]]) if busiest else None
+
+
+def phase_partner(args) -> dict:
+    """The partner portal (issue 7) for the partner with the most referrals: the shortlist,
+    filtered, searched and sorted; a product page; the shortlist API; the listing feed."""
+    from matching.models import Referral
+    from partners.selectors import partner_shortlist
+
+    _test_environment()
+    member = _busiest_partner_member()
+    if member is None:
+        return {"skipped": "no referral was sent to any partner"}
+    client = _client_for(member)
+    shortlist = partner_shortlist(member)
+    name = _nth(shortlist.order_by("pk").values_list("product__name_th", flat=True), 10)
+    accepted = shortlist.filter(state="accepted").order_by("pk").first()
+    one = accepted or shortlist.order_by("pk").first()
+
+    def feed(fmt: str) -> int:
+        response = client.get(f"/partner/feed/download/?format={fmt}")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return len(body)
+
+    data = {
+        "member": member.email,
+        "shortlist": shortlist.count(),
+        "accepted_or_listed": shortlist.filter(state__in=["accepted", "listed"]).count(),
+        "page1": _page(client, "/partner/", args.repeat),
+        "page5": _page(client, "/partner/?page=5", args.repeat),
+        "accepted": _page(client, "/partner/?state=accepted", args.repeat),
+        "price": _page(client, "/partner/?ordering=price&price_max=500", args.repeat),
+        "q_word": _page(client, f"/partner/?q={_quote(name.split()[0])}", args.repeat),
+        "q_name": _page(client, f"/partner/?q={_quote(name)}", args.repeat),
+        "product": _page(client, f"/partner/referrals/{one.pk}/", args.repeat),
+        "api": _page(client, "/api/v1/shortlist/", args.repeat),
+        "feed_csv": _timed(lambda: feed("csv"), args.export_repeat),
+        "feed_xlsx": _timed(lambda: feed("xlsx"), args.export_repeat),
+        "feed_json": _timed(lambda: feed("json"), args.export_repeat),
+        "referral_id": one.pk,
+        "total_referrals": Referral.objects.count(),
+    }
+    return {f"partner {member.partner.code}": data}
+
+
 PHASES = {
     "seed": phase_seed,
     "candidates": phase_candidates,
@@ -914,6 +975,7 @@ PHASES = {
     "export_referrals_xlsx": lambda args: _export_referrals("xlsx"),
     "export_referrals_csv": lambda args: _export_referrals("csv"),
     "whatif": phase_whatif,
+    "partner": phase_partner,
 }
 
 
@@ -1012,7 +1074,7 @@ def _fmt_tables(results: dict) -> str:
             "",
         ]
     lines += [
-        "| page | officer | queries | median ms | max ms | n | status | slowest query |",
+        "| page | who | queries | median ms | max ms | n | status | slowest query |",
         "|---|---|---|---|---|---|---|---|",
     ]
     labels = {
@@ -1025,6 +1087,16 @@ def _fmt_tables(results: dict) -> str:
             ("q_name", "referrals ?q=<a product's full name>"),
         ),
         "dashboard": (("page", "/officer/dashboard/"),),
+        "partner": (
+            ("page1", "/partner/ (shortlist)"),
+            ("page5", "shortlist ?page=5"),
+            ("accepted", "shortlist ?state=accepted"),
+            ("price", "shortlist ?ordering=price&price_max=500"),
+            ("q_word", "shortlist ?q=<Thai word in every name>"),
+            ("q_name", "shortlist ?q=<a product's full name>"),
+            ("product", "/partner/referrals/<id>/"),
+            ("api", "/api/v1/shortlist/"),
+        ),
         "search": (
             ("producers_word", "producers ?q=<Thai word in every name>"),
             ("producers_name", "producers ?q=<a producer's full name>"),
@@ -1035,12 +1107,13 @@ def _fmt_tables(results: dict) -> str:
     for phase, pages in labels.items():
         r = results.get(phase, {})
         if "result" not in r:
-            lines.append(f"| {phase} | - | ERROR: {r.get('error', 'not run')} | | | | | |")
+            if r:  # run, and failed (a phase not asked for is left out)
+                lines.append(f"| {phase} | - | ERROR: {r.get('error')} | | | | | |")
             continue
         for who, data in r["result"].items():
             for key, label in pages:
                 lines.append(f"| {label} | {who} | {_fig(data[key])} |")
-    extra = ["", "| measurement | officer | figure |", "|---|---|---|"]
+    extra = ["", "| measurement | who | figure |", "|---|---|---|"]
     if "result" in results.get("candidates", {}):
         for who, data in results["candidates"]["result"].items():
             e, c = data["exact_count"], data["capped_count"]
@@ -1088,6 +1161,20 @@ def _fmt_tables(results: dict) -> str:
                     f"| EXPLAIN ANALYZE {key} (every producer in scope, first 50) | {who} | "
                     f"{plan.get('execution_ms')} ms, {plan['rows']} rows; trigram index: "
                     f"{'yes' if plan.get('trigram') else 'no'}; {scans} |"
+                )
+    if "result" in results.get("partner", {}):
+        for who, data in results["partner"]["result"].items():
+            if "skipped" in data:
+                continue
+            extra.append(
+                f"| shortlist size | {who} | {data['shortlist']:,} referrals, "
+                f"{data['accepted_or_listed']:,} accepted or listed |"
+            )
+            for fmt in ("csv", "xlsx", "json"):
+                f = data[f"feed_{fmt}"]
+                extra.append(
+                    f"| listing feed {fmt} (whole download) | {who} | {_timing(f)}, "
+                    f"{f.get('value', 0) / 1e6:.1f} MB |"
                 )
     ec = results.get("export_candidates", {})
     if "result" in ec:

@@ -135,3 +135,15 @@ def test_the_what_if_phase_runs(reviewed):
             assert _timed(variant)
         for variants in whatif[who]["search"].values():
             assert "error" not in variants and all(_timed(v) for v in variants.values())
+
+
+def test_the_partner_portal_is_measured(reviewed):
+    from matching.models import Referral
+
+    # The seed (random.Random(1)) sends some of its referrals on to the partners.
+    assert Referral.objects.filter(state__in=["sent", "accepted", "declined", "listed"]).exists()
+    (data,) = bench_review.phase_partner(reviewed).values()
+    for key in ("page1", "page5", "accepted", "price", "q_word", "q_name", "product", "api"):
+        assert _answered(data[key]), key
+    for fmt in ("csv", "xlsx", "json"):
+        assert _timed(data[f"feed_{fmt}"]) and data[f"feed_{fmt}"]["value"] > 0
