@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from defusedcsv import csv
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,7 +34,12 @@ from django.utils.translation import gettext as _
 
 from matching.filters import _provinces
 from matching.models import MatchResult, ReferralEvent, ReferralState
-from matching.selectors import _in_province_scope, officer_candidates, referrals_visible_to
+from matching.selectors import (
+    _in_province_scope,
+    _officer_province_ids,
+    officer_candidates,
+    referrals_visible_to,
+)
 from otop_portal.models import Province, Role
 from otop_portal.roles import role_required
 from otop_portal.templatetags.thai_dates import format_local_date
@@ -650,6 +657,41 @@ def _csv_response(figures: Figures) -> HttpResponse:
     return response
 
 
+def _scope_key(user) -> str:
+    """What a user's charts depend on: every province, or the officer's own."""
+    if user.role == Role.ADMIN or user.is_national_officer:
+        return "all"
+    return "p" + ".".join(str(pk) for pk in _officer_province_ids(user))
+
+
+def cached_figures(
+    name: str, user, province: Province | None, months: int
+) -> tuple[Figures, dt.datetime]:
+    """One chart's figures and when they were worked out: kept DASHBOARD_CACHE_SECONDS per
+    scope, province, period and language, so officers of the same scope share them. A national
+    chart reads every eligible pair of the country (~1 s at 100,000 products, docs/
+    performance.md); a few minutes old is fresh enough to look at. 0 turns the cache off."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
+    if not seconds:
+        return CHARTS[name](user, province, months), timezone.now()
+    key = ":".join(
+        [
+            "dashboard",
+            name,
+            _scope_key(user),
+            str(province.pk if province else "-"),
+            str(months),
+            get_language() or "th",
+            timezone.localdate().isoformat(),  # the time chart ends this month
+        ]
+    )
+    found = cache.get(key)
+    if found is None:
+        found = (CHARTS[name](user, province, months), timezone.now())
+        cache.set(key, found, seconds)
+    return found
+
+
 @role_required(Role.OFFICER, Role.ADMIN)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The four charts of the officer's provinces (or one province of theirs); with
@@ -657,13 +699,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET or None, provinces=_provinces(request))
     province, months = _chosen(form)
     if request.GET.get("format") == "csv":
-        make = CHARTS.get(request.GET.get("chart", ""))
-        if make is None:
+        name = request.GET.get("chart", "")
+        if name not in CHARTS:
             raise Http404
-        return _csv_response(make(request.user, province, months))
+        return _csv_response(cached_figures(name, request.user, province, months)[0])
     charts = []
-    for name, make in CHARTS.items():
-        figures = make(request.user, province, months)
+    as_of = timezone.now()
+    for name in CHARTS:
+        figures, made = cached_figures(name, request.user, province, months)
+        as_of = min(as_of, made)
         charts.append(
             {
                 "name": name,
@@ -676,5 +720,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/dashboard.html",
-        {"form": form, "charts": charts, "province": province, "months": months},
+        {
+            "form": form,
+            "charts": charts,
+            "province": province,
+            "months": months,
+            "as_of": timezone.localtime(as_of),
+            "refresh_minutes": max(1, getattr(settings, "DASHBOARD_CACHE_SECONDS", 300) // 60),
+        },
     )

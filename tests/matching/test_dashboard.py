@@ -9,6 +9,8 @@ import io
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -22,6 +24,13 @@ from tests.helpers import assert_constant_queries
 pytestmark = pytest.mark.django_db
 S = ReferralState
 URL = reverse("matching:dashboard")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures(request, settings):
+    """Figures worked out on every visit, except in the tests of the cache itself."""
+    if "cached" not in request.node.name:
+        settings.DASHBOARD_CACHE_SECONDS = 0
 
 
 @pytest.fixture
@@ -336,3 +345,50 @@ def test_the_page_costs_the_same_queries_for_more_data(client, officer, partner_
         _products(n, "40")
 
     assert_constant_queries(client, URL, add)
+
+
+# --- The figures are kept a few minutes per scope -----------------------------------------------
+
+
+def test_cached_figures_are_shared_until_they_expire_and_the_page_says_how_old(
+    client, officer, three_referrals, settings
+):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(officer)
+    first = client.get(URL)
+    assert _chart(first, "referrals")["figures"].total == 3
+    assert "Figures as of" in first.content.decode()
+    assert "every 5 minutes" in first.content.decode()
+
+    central, _shopee = three_referrals
+    (product,) = _products(1)
+    rematch_all()
+    referral_propose(product=product, channel=central, by=officer)
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(URL)
+    assert _chart(second, "referrals")["figures"].total == 3  # as of the first visit
+    assert not any("matching_referral" in q["sql"] for q in ctx.captured_queries)
+    csv_body = client.get(URL, {"chart": "referrals", "format": "csv"}).content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(csv_body)))[-1][-1] == "3"  # the CSV matches the chart
+
+    settings.DASHBOARD_CACHE_SECONDS = 0  # as if they had expired
+    assert _chart(client.get(URL), "referrals")["figures"].total == 4
+
+
+def test_cached_figures_are_not_shared_across_provinces_or_languages(
+    client, officer, other_officer, three_referrals, settings
+):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(officer)
+    assert _chart(client.get(URL), "referrals")["figures"].total == 3
+    client.force_login(other_officer)  # Khon Kaen: nothing of Chiang Mai's
+    assert _chart(client.get(URL), "referrals")["figures"].is_empty
+
+    client.force_login(officer)
+    client.cookies["django_language"] = "th"
+    thai = _chart(client.get(URL), "referrals")["figures"]
+    with translation.override("th"):
+        assert thai.title == str(dashboard.referrals_by_partner_and_state(officer).title)
+    client.cookies["django_language"] = "en"
+    english = _chart(client.get(URL), "referrals")["figures"]
+    assert english.title != thai.title
