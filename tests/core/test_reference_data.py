@@ -57,9 +57,11 @@ def test_demo_data_creates_one_account_per_role_and_changes_nothing_on_rerun(cap
     assert officer.check_password("changed-by-hand-1")
 
 
-def test_demo_data_gives_the_demo_partner_a_shortlist_once(capsys):
+@pytest.mark.django_db(transaction=True)  # real commits: the emails go after them
+def test_demo_data_gives_the_demo_partner_a_shortlist_once(capsys, settings):
     from matching.models import Referral, ReferralState
 
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # as `make run`
     call_command("load_reference_data", verbosity=0)
     call_command("load_demo_data", force=True)
     sent = Referral.objects.filter(channel__partner__code__in=["central", "shopee"])
@@ -68,6 +70,7 @@ def test_demo_data_gives_the_demo_partner_a_shortlist_once(capsys):
     assert accepted.channel.partner.code == "central"
     assert accepted.product.photos.count() == 1 and accepted.product.weight_grams
     assert accepted.product.producer.status == "verified"
+    assert "Subject:" not in capsys.readouterr().out  # no demo email printed over the logins
     count = sent.count()
     capsys.readouterr()
 

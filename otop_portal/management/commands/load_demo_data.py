@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from matching.demo import load_demo_referrals
 from otop_portal.demo import DEMO_PASSWORD, load_demo_accounts
@@ -24,7 +25,11 @@ class Command(BaseCommand):
         created = sum(made for _account, made in rows)
         self.stdout.write(f"demo data: {created} account(s) added, {len(rows) - created} kept")
         self.stdout.write(f"demo data: {load_demo_producer()} demo product(s) added")
-        self.stdout.write(f"demo data: {load_demo_referrals()} demo referral(s) sent to partners")
+        # The demo's referral moves notify the demo people: kept in memory, not printed over
+        # the demo logins by the console email backend (nor sent, whatever EMAIL_URL says).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            sent = load_demo_referrals()
+        self.stdout.write(f"demo data: {sent} demo referral(s) sent to partners")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for account, _made in rows:
