@@ -93,7 +93,9 @@ def export_list(request: HttpRequest) -> HttpResponse:
     for job in page.object_list:
         spec = EXPORTS.get(job.list_name)
         job.list_title = spec.title if spec else job.list_name
-    return render(request, "matching/exports.html", {"page": page})
+    return render(
+        request, "matching/exports.html", {"page": page, "keep_days": settings.EXPORT_KEEP_DAYS}
+    )
 
 
 @role_required(Role.OFFICER, Role.ADMIN)

@@ -426,3 +426,26 @@ def export_make(*, job: ExportJob) -> ExportJob:
         job.save(update_fields=["status", "row_count", "file", "error", "finished_at"])
         notify_export_ready(job)
     return job
+
+
+def exports_remove_old_files(*, days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports finished more than `days` ago (EXPORT_KEEP_DAYS, 30): they
+    hold personal data and are copies of lists anyone may download again. The job itself stays,
+    as the record of who downloaded which list with which filters; its page says the file was
+    removed. Each file goes after its row is cleared and committed. Returns how many."""
+    from django.conf import settings
+
+    days = settings.EXPORT_KEEP_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    removed = 0
+    old = ExportJob.objects.filter(finished_at__lt=cutoff).exclude(file="")
+    for job_id in old.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            job = ExportJob.objects.select_for_update().filter(pk=job_id).exclude(file="").first()
+            if job is None:  # cleared meanwhile by another run
+                continue
+            storage, name = job.file.storage, job.file.name
+            ExportJob.objects.filter(pk=job.pk).update(file="")
+            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        removed += 1
+    return removed

@@ -97,6 +97,13 @@ def describe(notification: Notification) -> Described:
                 _reverse("matching:exports", fallback="/officer/exports/"),
                 _("Note"),
             )
+        if not job.file:  # removed after EXPORT_KEEP_DAYS (matching.exports)
+            return Described(
+                _("Your download “%(list)s” has been removed. Please ask for it again.")
+                % {"list": title},
+                _reverse("matching:exports", fallback="/officer/exports/"),
+                _("Note"),
+            )
         return Described(
             _("Your download “%(list)s” is ready.") % {"list": title},
             _reverse("matching:export_download", job.pk, fallback="/officer/exports/"),

@@ -322,6 +322,8 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # Spreadsheet exports of up to this many rows are made during the request; larger ones by a
 # background task, and the officer is notified when the file is ready.
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
+# Export files hold personal data: removed this many days after they were made.
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=30)
 # How long the officers' dashboard keeps its figures (seconds; 0: worked out on every visit).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # How long the image links in a partner's listing feed work without a login.

@@ -323,12 +323,21 @@ def test_the_digest_command_reports_what_it_sent(
 # --- Exports ------------------------------------------------------------------------------------
 
 
-def test_a_finished_export_emails_its_officer_the_download_link(
-    officer, django_capture_on_commit_callbacks
-):
+def _finished_export(officer) -> ExportJob:
+    """A finished export with its file, as matching.exports.export_make leaves one."""
+    from django.core.files.base import ContentFile
+
     job = ExportJob.objects.create(
         requested_by=officer, list_name="candidates", format="csv", status=ExportStatus.DONE
     )
+    job.file.save("candidates-test.csv", ContentFile("\ufeffID\r\n".encode()), save=True)
+    return job
+
+
+def test_a_finished_export_emails_its_officer_the_download_link(
+    officer, django_capture_on_commit_callbacks
+):
+    job = _finished_export(officer)
     with django_capture_on_commit_callbacks(execute=True):
         notification = notify_export_ready(job)
 
@@ -378,9 +387,7 @@ def test_the_partner_home_shows_a_new_referral(
 
 
 def test_the_officer_home_shows_a_ready_export(client, officer, django_capture_on_commit_callbacks):
-    job = ExportJob.objects.create(
-        requested_by=officer, list_name="candidates", format="csv", status=ExportStatus.DONE
-    )
+    job = _finished_export(officer)
     with django_capture_on_commit_callbacks(execute=True):
         notify_export_ready(job)
     client.force_login(officer)

@@ -21,6 +21,7 @@ from matching.exports import EXPORTS, export_make, export_request, neutralise
 from matching.models import ExportJob, ExportStatus, ReferralState
 from matching.services import referral_propose, rematch_all
 from otop_portal.models import Notification, NotificationKind, Role
+from otop_portal.notifications import describe
 from producers.models import CertificationStatus, ProducerStatus
 from tests import factories
 
@@ -482,3 +483,38 @@ def test_a_list_of_exactly_the_inline_limit_downloads_at_once_and_one_more_is_a_
         over = client.get(export_url("producers", "csv"))
     assert over.status_code == 302
     assert ExportJob.objects.get().row_count == 3
+
+
+def test_old_export_files_are_removed_and_the_record_stays(
+    english, officer, large, settings, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    _ask_for_large_export(english, officer, django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    storage, name = job.file.storage, job.file.name
+    assert storage.exists(name)
+    settings.EXPORT_KEEP_DAYS = 30
+    ExportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(days=29))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remove_old_exports")
+    assert storage.exists(name)  # not old enough yet
+
+    ExportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(days=31))
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remove_old_exports", stdout=out)
+    assert "export files removed: 1" in out.getvalue()
+    assert not storage.exists(name)
+    job.refresh_from_db()
+    assert (job.status, job.list_name, job.requested_by) == ("done", "producers", officer)
+    page = english.get(reverse("matching:exports")).content.decode()
+    assert "Removed after 30 days. Ask for the list again." in page
+    assert english.get(reverse("matching:export_download", args=[job.pk])).status_code == 404
+    with translation.override("en"):
+        told = describe(Notification.objects.get(export=job))
+    assert told.sentence.endswith("has been removed. Please ask for it again.")
+    assert told.link == reverse("matching:exports")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remove_old_exports", stdout=out)
+    assert out.getvalue().endswith("export files removed: 0\n")  # nothing twice
