@@ -168,7 +168,24 @@ def min_score_filter() -> ScoreFilter:
     )
 
 
-class MatchResultFilter(django_filters.FilterSet):
+class OrderedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose `ordering` field picks one of `orderings` (name -> order_by args), and
+    which orders by `default_ordering` when none is asked for (or the one asked for was not
+    understood): a list always has a total, stable order."""
+
+    orderings: dict[str, tuple] = {}
+    default_ordering = ""
+
+    def _ordered_in_filter_queryset(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, also when no ordering is asked for
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        chosen = self.form.cleaned_data.get("ordering") or self.default_ordering
+        return queryset.order_by(*self.orderings[chosen])
+
+
+class MatchResultFilter(OrderedFilterSet):
     """What an officer narrows the candidates by; sorted by score, highest first unless asked."""
 
     q = SearchFilter(search_fields=PRODUCT_AND_PRODUCER_NAMES)
@@ -186,17 +203,11 @@ class MatchResultFilter(django_filters.FilterSet):
         help_text=_("Default: highest score first."),
     )
 
+    orderings, default_ordering = ORDERINGS, DEFAULT_ORDERING
+
     class Meta:
         model = MatchResult
         fields: list[str] = []
-
-    def _ordered_in_filter_queryset(self, queryset, name, value):
-        return queryset  # see filter_queryset: ordering applies also when none is asked for
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        chosen = self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
-        return queryset.order_by(*ORDERINGS[chosen])
 
 
 class MatchResultApiFilter(MatchResultFilter):
@@ -215,7 +226,7 @@ REFERRAL_ORDERINGS = {
 }
 
 
-class ReferralFilter(django_filters.FilterSet):
+class ReferralFilter(OrderedFilterSet):
     """What officers (and the API) narrow the referral list by; the latest change first."""
 
     q = SearchFilter(search_fields=PRODUCT_AND_PRODUCER_NAMES)
@@ -244,17 +255,11 @@ class ReferralFilter(django_filters.FilterSet):
         help_text=_("Default: latest change first."),
     )
 
+    orderings, default_ordering = REFERRAL_ORDERINGS, "-updated"
+
     class Meta:
         model = Referral
         fields: list[str] = []
-
-    def _ordered_in_filter_queryset(self, queryset, name, value):
-        return queryset
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        chosen = self.form.cleaned_data.get("ordering") or "-updated"
-        return queryset.order_by(*REFERRAL_ORDERINGS[chosen])
 
 
 # --- The officer's queues -----------------------------------------------------------------------

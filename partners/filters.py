@@ -8,13 +8,14 @@ everywhere in the API. Runs over partners.selectors.partner_shortlist, which add
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from matching.filters import (
     PRODUCT_AND_PRODUCER_NAMES,
+    OrderedFilterSet,
     SearchFilter,
     _category_filter,
     _province_filter,
@@ -26,11 +27,11 @@ from partners.models import Channel
 from partners.selectors import ENDED_STATES
 from producers.models import (
     Certification,
-    CertificationScope,
     CertificationStatus,
     CertificationType,
     SubCategory,
 )
+from producers.selectors import covering, current_on
 
 STATE_CHOICES = [
     ("sent", _("Waiting for your decision")),
@@ -81,10 +82,7 @@ class CertificateFilter(django_filters.ModelChoiceFilter):
             producer_id=OuterRef("product__producer_id"),
             type=value,
             status=CertificationStatus.VERIFIED,
-        ).filter(
-            Q(scope=CertificationScope.PRODUCER) | Q(products=OuterRef("product_id")),
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-        )
+        ).filter(covering(OuterRef("product_id")), current_on(today))
         return qs.filter(Exists(held))
 
 
@@ -93,7 +91,7 @@ class PriceFilter(django_filters.NumberFilter):
     """Baht: a number box on the page, a number in the schema."""
 
 
-class PartnerReferralFilter(django_filters.FilterSet):
+class PartnerReferralFilter(OrderedFilterSet):
     """What a partner member narrows their shortlist by; waiting ones first unless asked."""
 
     q = SearchFilter(
@@ -166,6 +164,8 @@ class PartnerReferralFilter(django_filters.FilterSet):
         help_text=_("Default: waiting for a decision first, the most recently sent first."),
     )
 
+    orderings, default_ordering = ORDERINGS, DEFAULT_ORDERING
+
     class Meta:
         model = Referral
         fields: list[str] = []
@@ -174,11 +174,3 @@ class PartnerReferralFilter(django_filters.FilterSet):
         if value == "ended":
             return queryset.filter(state__in=ENDED_STATES)
         return queryset.filter(state=value) if value else queryset
-
-    def _ordered_in_filter_queryset(self, queryset, name, value):
-        return queryset  # see filter_queryset: ordering applies also when none is asked for
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        chosen = self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
-        return queryset.order_by(*ORDERINGS[chosen])
