@@ -33,3 +33,23 @@ def assert_constant_queries(
         f"{url}: {few} queries with {small} rows but {many} with {large}: a query per row?"
     )
     return many
+
+
+def someone_waits_on_a_lock(timeout: float = 5.0) -> bool:
+    """True once another backend of this database is blocked on a row lock (PostgreSQL): the
+    race tests hold a lock in one thread and see the other one wait for it."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False

@@ -11,6 +11,7 @@ from matching.selectors import officer_candidates
 from matching.services import ReferralError, referral_propose, referral_transition, rematch_all
 from producers.models import ProducerStatus
 from tests import factories
+from tests.helpers import someone_waits_on_a_lock
 
 S = ReferralState
 
@@ -206,7 +207,7 @@ def test_two_officers_approving_at_once_exactly_one_wins(producer, partner_org, 
     for t in threads:
         t.start()
     first_has_lock.wait(5)
-    outcomes["second_waited_on_the_lock"] = _someone_waits_on_a_lock()
+    outcomes["second_waited_on_the_lock"] = someone_waits_on_a_lock()
     release.set()
     for t in threads:
         t.join(10)
@@ -214,23 +215,6 @@ def test_two_officers_approving_at_once_exactly_one_wins(producer, partner_org, 
     assert outcomes["first"] == S.APPROVED
     assert "already" in outcomes["second"] and str(officer) in outcomes["second"]
     assert Referral.objects.get(pk=referral.pk).events.filter(to_state=S.APPROVED).count() == 1
-
-
-def _someone_waits_on_a_lock(timeout: float = 5.0) -> bool:
-    """True once another backend of this database is blocked on a row lock."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.02)
-    return False
 
 
 @pytest.mark.django_db

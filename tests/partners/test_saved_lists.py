@@ -8,7 +8,6 @@ that they can see; the owner renames, shares and deletes; a shared list is colla
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -29,7 +28,7 @@ from partners.saved_lists import (
     saved_list_rename,
 )
 from tests import factories
-from tests.helpers import assert_constant_queries
+from tests.helpers import assert_constant_queries, someone_waits_on_a_lock
 from tests.partners.matrix_rows_lists import referred_products
 
 pytestmark = pytest.mark.django_db
@@ -479,24 +478,10 @@ def test_two_colleagues_saving_the_same_product_at_once_one_is_told_it_is_there(
     for thread in threads:
         thread.start()
     first_has_lock.wait(5)
-    outcomes["waited"] = _someone_waits_on_a_lock()
+    outcomes["waited"] = someone_waits_on_a_lock()
     release.set()
     for thread in threads:
         thread.join(10)
     assert outcomes["waited"] and outcomes["first"] == "saved"
     assert outcomes["second"] == f"“{product.name}” is already in the list “Gifts”."
     assert SavedListItem.objects.filter(saved_list=saved_list).count() == 1
-
-
-def _someone_waits_on_a_lock(timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.02)
-    return False
