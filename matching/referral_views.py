@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from matching.forms import BulkReferralForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
 from matching.selectors import referrals_visible_to
 from matching.views import filter_for_page
+from otop_portal.http import safe_next
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 
@@ -49,15 +49,6 @@ def moves_open_to(user, referral: Referral) -> list[str]:
         for (frm, to), who in services.TRANSITIONS.items()
         if frm == referral.state and who & capacities and services.SYSTEM not in capacities
     ]
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 @role_required(Role.OFFICER, Role.ADMIN)
@@ -192,7 +183,7 @@ def report_bulk_outcome(
 def referral_bulk(request: HttpRequest) -> HttpResponse:
     """Approve, reject, send or withdraw the ticked referrals with one note. Each is checked on
     its own: the page says how many changed and why the others did not."""
-    back = _back(request, default=_url("matching:referrals"))
+    back = safe_next(request, default=_url("matching:referrals"))
     form = BulkReferralForm(request.POST)
     if not form.is_valid():
         errors_as_messages(request, form)
@@ -227,7 +218,7 @@ def candidates_refer(request: HttpRequest) -> HttpResponse:
     from matching.forms import CandidateReferralForm
     from matching.selectors import officer_candidates
 
-    back = _back(request, default=_url("matching:officer_candidates"))
+    back = safe_next(request, default=_url("matching:officer_candidates"))
     form = CandidateReferralForm(request.POST)
     if not form.is_valid():
         errors_as_messages(request, form)

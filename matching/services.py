@@ -418,6 +418,10 @@ def _event_note(referral: Referral, note: str, reason: str) -> str:
     return " — ".join([*parts, reason.strip()] if reason.strip() else parts)
 
 
+# While the partner may ask the officers about a referral: from "sent" until it ends.
+PARTNER_ASKS_IN = (S.SENT, S.ACCEPTED, S.LISTED)
+
+
 @transaction.atomic
 def referral_message(*, referral_id: int, by, text: str) -> ReferralMessage:
     """A question from the partner to the officers about a referral they were sent, or an
@@ -434,7 +438,7 @@ def referral_message(*, referral_id: int, by, text: str) -> ReferralMessage:
         .get(pk=referral_id)
     )
     caps = _capacities(by, referral)
-    partner_may = PARTNER in caps and referral.state in (S.SENT, S.ACCEPTED, S.LISTED)
+    partner_may = PARTNER in caps and referral.state in PARTNER_ASKS_IN
     if not (partner_may or OFFICER in caps):
         raise ReferralError(_("You cannot write about this referral."), code="not_allowed")
     message = ReferralMessage.objects.create(referral=referral, author=by, text=text)

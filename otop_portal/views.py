@@ -12,13 +12,13 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from otop_portal.forms import AcceptInvitationForm, InvitationForm, NotificationSettingsForm
+from otop_portal.http import safe_next
 from otop_portal.models import Invitation, Role, User
 from otop_portal.notifications import notification_settings_update, notifications_mark_read
 from otop_portal.roles import can_invite, home_url_for, role_required
@@ -180,16 +180,6 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "otop_portal/notifications.html", {"page": page})
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    """Where to go back to: the posted `next` when it is a page of this site, else `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
@@ -207,7 +197,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
             raise Http404
     elif notification_id is None and changed:
         messages.success(request, _("All notifications marked as read."))
-    return redirect(_safe_next(request, reverse("notifications")))
+    return redirect(safe_next(request, reverse("notifications")))
 
 
 @role_required(Role.PARTNER)

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from otop_portal.http import safe_next
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from partners.models import SavedList
@@ -143,15 +143,6 @@ def _list_for(request: HttpRequest, pk: int, *, manage: bool = False) -> SavedLi
     if manage and not can_manage(request.user, saved_list):
         raise PermissionDenied(_("Only the person who made the list may change or delete it."))
     return saved_list
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 # --- Pages ------------------------------------------------------------------------------------
@@ -279,7 +270,7 @@ def list_add(request: HttpRequest) -> HttpResponse:
     {% save_to_list %} form; back to `next` (a page of this site) when done. A refusal shows the
     form again with what was typed and why."""
     form = AddToListForm(request.POST)
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     product_id = None
     if form.is_valid():
         data = form.cleaned_data
@@ -331,7 +322,7 @@ def list_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a product (`product` = its id) out of the list: the owner any, a colleague those
     they added."""
     saved_list = _list_for(request, pk)
-    back = _safe_next(request) or reverse("partners:list_detail", args=[saved_list.pk])
+    back = safe_next(request) or reverse("partners:list_detail", args=[saved_list.pk])
     try:
         product_id = int(request.POST.get("product", ""))
     except ValueError:

@@ -23,6 +23,7 @@ from matching.api import person_shown_to
 from matching.models import Referral, ReferralState
 from matching.referral_views import errors_as_messages, moves_open_to, report_bulk_outcome
 from matching.views import filter_for_page
+from otop_portal.http import safe_next
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
@@ -39,8 +40,6 @@ from partners.selectors import (
 
 SHORTLIST_PER_PAGE = 50
 S = ReferralState
-# A partner may ask the officers about a referral while it is open to them.
-ASK_STATES = (S.SENT, S.ACCEPTED, S.LISTED)
 
 
 def _get_referral_for_partner(request: HttpRequest, pk: int) -> Referral:
@@ -108,7 +107,7 @@ def _render_referral(
             "may_accept": S.ACCEPTED in moves,
             "may_decline": S.DECLINED in moves,
             "may_list": S.LISTED in moves,
-            "may_ask": referral.state in ASK_STATES,
+            "may_ask": referral.state in services.PARTNER_ASKS_IN,
             "decision_form": decision_form or ReferralDecisionForm(),
             "ask_form": ask_form or ReferralMessageForm(),
         },
@@ -176,23 +175,12 @@ def referral_ask(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_referral(request, found, ask_form=form)
 
 
-def _back(request: HttpRequest) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("partners:home")
-
-
 @role_required(Role.PARTNER)
 @require_POST
 def referral_bulk(request: HttpRequest) -> HttpResponse:
     """Accept, or decline with one reason, the ticked referrals. Each is checked on its own: the
     page says how many changed and, for each that did not, why."""
-    back = _back(request)
+    back = safe_next(request, reverse("partners:home"))
     form = BulkDecisionForm(request.POST)
     if not form.is_valid():
         errors_as_messages(request, form)
