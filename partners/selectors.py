@@ -269,15 +269,15 @@ def product_certificates(product) -> list:
 
     from django.utils import timezone
 
-    from producers.models import Certification, CertificationScope, CertificationStatus
+    from producers.models import Certification, CertificationStatus
+    from producers.selectors import covering, current_on
 
     today: dt.date = timezone.localdate()
     return list(
         Certification.objects.filter(
             producer_id=product.producer_id, status=CertificationStatus.VERIFIED
         )
-        .filter(Q(scope=CertificationScope.PRODUCER) | Q(products=product))
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .filter(covering(product), current_on(today))
         .select_related("type")
         .distinct()
         .order_by("type__sort_order", "type__code", "pk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from otop_portal.models import Role, User
@@ -172,6 +172,17 @@ def product_star_ratings(
 
 
 # --- Certification records ----------------------------------------------------------------------
+
+
+def covering(product) -> Q:
+    """Certificates that count for a product (a Product, its pk or an OuterRef to it): the
+    producer-wide ones and those that name it. Filter by the product's producer as well."""
+    return Q(scope=CertificationScope.PRODUCER) | Q(products=product)
+
+
+def current_on(day: dt.date) -> Q:
+    """Certificates still valid on `day` (no expiry date, or not expired yet)."""
+    return Q(expires_on__isnull=True) | Q(expires_on__gte=day)
 
 
 def certification_list(*, producer: Producer) -> QuerySet[Certification]:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +30,6 @@ from producers.forms import STEP_FORMS, CertificationForm, EraseForm, ProductFor
 from producers.models import (
     MAX_PHOTOS,
     Certification,
-    CertificationScope,
     Producer,
     ProducerStatus,
     Product,
@@ -299,7 +297,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ratings = selectors.product_star_ratings([product])
     certifications = (
         Certification.objects.filter(producer=product.producer)
-        .filter(Q(scope=CertificationScope.PRODUCER) | Q(products=product))
+        .filter(selectors.covering(product))
         .select_related("type")
         .distinct()
     )
