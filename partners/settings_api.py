@@ -228,7 +228,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
         return ApiToken.objects.filter(partner_id=self.request.user.partner_id).select_related(
-            "created_by", "revoked_by"
+            "partner", "created_by", "revoked_by"
         )
 
     def create(self, request, *args, **kwargs):

@@ -156,7 +156,9 @@ def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _keys_page(request: HttpRequest, partner: Partner, form: ApiKeyForm) -> HttpResponse:
-    tokens = ApiToken.objects.filter(partner=partner).select_related("created_by", "revoked_by")
+    tokens = ApiToken.objects.filter(partner=partner).select_related(
+        "partner", "created_by", "revoked_by"
+    )
     page = Paginator(tokens, KEYS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(token, key_still_works(token)) for token in page]
     return render(

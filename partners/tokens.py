@@ -44,10 +44,12 @@ def hash_key(key: str) -> str:
 
 
 def key_still_works(token: ApiToken) -> bool:
-    """Revoked keys and keys whose maker left the partner (or the portal) do not work."""
+    """Revoked keys, keys whose maker left the partner (or the portal) and keys of a partner
+    that left the MOU do not work."""
     maker = token.created_by
     return (
         token.revoked_at is None
+        and token.partner.status != PartnerStatus.LEFT
         and maker.is_active
         and maker.role == Role.PARTNER
         and maker.partner_id == token.partner_id

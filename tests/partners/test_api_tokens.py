@@ -22,6 +22,7 @@ from partners.services import (
     partner_member_deactivate,
     partner_set_status,
 )
+from partners.tokens import key_still_works
 from producers.models import ProducerStatus
 from tests import factories
 from tests.helpers import assert_constant_queries
@@ -246,6 +247,7 @@ def test_keys_stop_working_when_the_partner_leaves_the_mou(client, partner_org, 
     assert response.json()["detail"] == (
         "This partner has left the MOU: its API keys no longer work."
     )
+    assert not key_still_works(ApiToken.objects.get())  # the keys page says "Stopped" too
 
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer otp_a otp_b", "Bearer otp_not-a-key"])
