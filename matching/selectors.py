@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, QuerySet, prefetch_related_objects
@@ -485,4 +486,51 @@ def referrals_visible_to(user) -> QuerySet:
         "channel",
         "channel__partner",
         "proposed_by",
+    )
+
+
+# --- A partner leaving the MOU ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaveSummary:
+    """What stops when a partner leaves the MOU, counted for the confirmation page."""
+
+    working_keys: int
+    active_members: int
+    personal_tokens: int
+    saved_lists: int
+    feed_rows: int
+    open_referrals: int
+    listed_referrals: int
+    active_channels: int
+
+
+def partner_leave_summary(partner) -> LeaveSummary:
+    """The counts behind the 'leave the MOU' confirmation (a fixed number of queries)."""
+    from rest_framework.authtoken.models import Token
+
+    from matching.models import Referral, ReferralState
+    from partners.models import ApiToken, SavedList
+
+    referrals = Referral.objects.filter(channel__partner=partner)
+    members = partner.members.filter(role=Role.PARTNER, is_active=True)
+    return LeaveSummary(
+        working_keys=ApiToken.objects.filter(partner=partner, revoked_at__isnull=True).count(),
+        active_members=members.count(),
+        personal_tokens=Token.objects.filter(user__in=members).count(),
+        saved_lists=SavedList.objects.filter(partner=partner).count(),
+        feed_rows=referrals.filter(
+            state__in=[ReferralState.ACCEPTED, ReferralState.LISTED]
+        ).count(),
+        open_referrals=referrals.filter(
+            state__in=[
+                ReferralState.PROPOSED,
+                ReferralState.APPROVED,
+                ReferralState.SENT,
+                ReferralState.ACCEPTED,
+            ]
+        ).count(),
+        listed_referrals=referrals.filter(state=ReferralState.LISTED).count(),
+        active_channels=partner.channels.filter(is_active=True).count(),
     )

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from matching import audit, dashboard, export_views, referral_views, views
+from matching import audit, dashboard, export_views, leave_views, referral_views, views
 
 app_name = "matching"
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("exports/", export_views.export_list, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("partners/<slug:code>/leave/", leave_views.partner_leave, name="partner_leave"),
     path("producers/<int:pk>/history/", audit.producer_history, name="producer_history"),
     path("certificates/<int:pk>/history/", audit.certificate_history, name="certificate_history"),
     path("referrals/", referral_views.referral_list, name="referrals"),

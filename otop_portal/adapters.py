@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils import translation
 
+from otop_portal.access import account_refusal
 from otop_portal.models import Role
 
 
@@ -11,3 +14,15 @@ class AccountAdapter(DefaultAccountAdapter):
         user.role = Role.PRODUCER
         user.language = translation.get_language() or user.language
         return super().save_user(request, user, form, commit=commit)
+
+    def pre_login(self, request, user, **kwargs):
+        """Every allauth login (password, email confirmation, password reset; the Django
+        admin's login too) asks the one rule of refused accounts (otop_portal.access)."""
+        reason = account_refusal(user)
+        if reason:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(request, reason)
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)

@@ -22,3 +22,30 @@ class ThaiFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RefusedAccountMiddleware:
+    """Ends the session of an account that may no longer be used (otop_portal.access: a demo
+    account with DEBUG off, a member of a partner that left the MOU), with the reason: a page
+    sends the reader to the login page with it, an API call is answered 403 with it as
+    `detail`. Placed after AuthenticationMiddleware (and the messages middleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+
+        from otop_portal.access import account_refusal
+
+        reason = account_refusal(getattr(request, "user", None))
+        if reason is None:
+            return self.get_response(request)
+        logout(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": reason}, status=403)
+        messages.error(request, reason)
+        return redirect("account_login")

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Ends the session of an account that may no longer be used (otop_portal/access.py).
+    "otop_portal.middleware.RefusedAccountMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -202,7 +204,7 @@ TASKS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "otop_portal.authentication.PersonalTokenAuthentication",
         # A partner's API keys: "Authorization: Bearer otp_…" (partners/tokens.py).
         "partners.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

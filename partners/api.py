@@ -13,12 +13,15 @@ import django_filters
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
 
 from otop_portal.models import Province, Role
 from partners.models import (
@@ -124,6 +127,23 @@ class PartnerSerializer(serializers.ModelSerializer):
         return sorted(channel.code for channel in obj.channels.all())
 
 
+_LEAVE_BY_ACTION = gettext_lazy(
+    "Leaving the MOU is final and is confirmed on its own: POST to this partner's leave/ "
+    'action with {"confirm": true}.'
+)
+
+
+class LeaveSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        help_text="Must be true: the partner left the MOU and everything listed stops."
+    )
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Confirm with true that the partner left the MOU."))
+        return value
+
+
 class PartnerFilter(django_filters.FilterSet):
     class Meta:
         model = Partner
@@ -159,6 +179,8 @@ class PartnerViewSet(
             and not can_set_partner_status(self.request.user)
         ):
             raise PermissionDenied("Only officers and administrators change a partner's status.")
+        if status == PartnerStatus.LEFT and partner.status != PartnerStatus.LEFT:
+            raise ApiValidationError({"status": [_LEAVE_BY_ACTION]})
         try:
             with transaction.atomic():
                 partner = partner_update(partner=partner, data=data, by=self.request.user)
@@ -169,6 +191,34 @@ class PartnerViewSet(
         except DjangoValidationError as exc:
             raise _api_error(exc) from exc
         serializer.instance = Partner.objects.prefetch_related("channels").get(pk=partner.pk)
+
+    @extend_schema(
+        summary="Record that the partner left the MOU",
+        description="Officers and administrators. Final: the partner's API keys, feed and "
+        "members' access (logins, sessions, personal tokens, saved lists) stop, its channels "
+        "close and its open referrals are withdrawn; its history is kept. The body must say "
+        '`{"confirm": true}`. The confirmation page at /officer/partners/{code}/leave/ shows '
+        "the counts first.",
+        request=LeaveSerializer,
+        responses={200: PartnerSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, code=None):
+        partner = self.get_object()
+        if not can_set_partner_status(request.user):
+            raise PermissionDenied(
+                _("Only officers and administrators record that a partner left.")
+            )
+        body = LeaveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            partner = partner_set_status(
+                partner=partner, status=PartnerStatus.LEFT, by=request.user
+            )
+        except DjangoValidationError as exc:
+            raise _api_error(exc) from exc
+        partner = Partner.objects.prefetch_related("channels").get(pk=partner.pk)
+        return Response(PartnerSerializer(partner).data)
 
 
 # --- Channels ----------------------------------------------------------------------------------

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("MOU partners")
+
+    def ready(self) -> None:
+        from otop_portal.access import register_refusal
+        from partners.permissions import partner_left_refusal
+
+        register_refusal(partner_left_refusal)

@@ -30,8 +30,8 @@ class PartnerForm(forms.ModelForm):
         label=_("Status"),
         choices=PartnerStatus.choices,
         help_text=_(
-            "A partner that leaves keeps its history; its channels close and its open referrals "
-            "are withdrawn."
+            "Leaving the MOU is recorded on its own page (“Leaving the MOU” on the partner's "
+            "page), which first shows what will stop."
         ),
     )
 
@@ -47,8 +47,12 @@ class PartnerForm(forms.ModelForm):
 
     def __init__(self, *args, may_set_status: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        if may_set_status:
+        if may_set_status and self.instance.status != PartnerStatus.LEFT:
             self.fields["status"].initial = self.instance.status
+            # Never left as a side effect of saving the profile: see matching/leave_views.py.
+            self.fields["status"].choices = [
+                choice for choice in PartnerStatus.choices if choice[0] != PartnerStatus.LEFT
+            ]
         else:
             del self.fields["status"]
 

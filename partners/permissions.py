@@ -5,6 +5,8 @@ Views, forms and the API all ask can_edit_partner; nothing else decides it.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from otop_portal.models import Role
 from partners.models import Partner, PartnerStatus
 
@@ -27,3 +29,18 @@ def can_edit_partner(user, partner: Partner) -> bool:
 def can_set_partner_status(user) -> bool:
     """Pausing a partner or recording that it left the MOU is the department's decision."""
     return getattr(user, "is_authenticated", False) and user.role in (Role.OFFICER, Role.ADMIN)
+
+
+def partner_left_refusal(user):
+    """Members of a partner that left the MOU no longer use the portal or the API (their
+    accounts, decisions, saved lists and history stay). Registered with
+    otop_portal.access.register_refusal by PartnersConfig."""
+    if user.role != Role.PARTNER or user.partner_id is None:
+        return None
+    if user.partner.status == PartnerStatus.LEFT:
+        return _(
+            "Your partner, %(partner)s, has left the OTOP MOU: its members' accounts, API "
+            "tokens and keys no longer work. Its history is kept; ask the Community "
+            "Development Department if you need a copy."
+        ) % {"partner": user.partner.name}
+    return None

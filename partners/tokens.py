@@ -24,6 +24,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from otop_portal.access import account_refusal
 from otop_portal.models import Role
 from partners.models import ApiToken, PartnerStatus
 
@@ -44,8 +45,9 @@ def hash_key(key: str) -> str:
 
 
 def key_still_works(token: ApiToken) -> bool:
-    """Revoked keys, keys whose maker left the partner (or the portal) and keys of a partner
-    that left the MOU do not work."""
+    """Revoked keys, keys whose maker left the partner (or the portal), keys of a partner
+    that left the MOU and keys a refused account made (otop_portal.access: a demo account with
+    DEBUG off) do not work."""
     maker = token.created_by
     return (
         token.revoked_at is None
@@ -53,6 +55,7 @@ def key_still_works(token: ApiToken) -> bool:
         and maker.is_active
         and maker.role == Role.PARTNER
         and maker.partner_id == token.partner_id
+        and account_refusal(maker) is None
     )
 
 
@@ -89,6 +92,9 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("This partner has left the MOU: its API keys no longer work.")
             )
+        reason = account_refusal(token.created_by)
+        if reason:
+            raise exceptions.AuthenticationFailed(reason)
         if not key_still_works(token):
             raise exceptions.AuthenticationFailed(
                 _(

@@ -19,7 +19,7 @@ from partners.forms import (
     RequirementForm,
     filled_forms,
 )
-from partners.models import Channel, Partner
+from partners.models import Channel, Partner, PartnerStatus
 from partners.permissions import can_edit_partner, can_set_partner_status
 from partners.selectors import (
     channel_for_page,
@@ -77,6 +77,8 @@ def partner_detail(request: HttpRequest, partner: str) -> HttpResponse:
             "partner": found,
             "channels": _with_sentences(found.shown_channels, NameBook()),
             "may_edit": may_edit,
+            "may_record_leaving": can_set_partner_status(request.user)
+            and found.status != PartnerStatus.LEFT,
         },
     )
 

@@ -172,7 +172,10 @@ def test_partner_administrator_cannot_change_the_partner_status(client, partner,
     assert partner_org.status == "active"
 
 
-def test_officer_records_that_a_partner_left(client, officer, partner_org, central_channel):
+def test_saving_the_profile_never_records_that_a_partner_left(
+    client, officer, partner_org, central_channel
+):
+    # Leaving is final: it has its own confirmation page (tests/partners/test_partner_left.py).
     client.force_login(officer)
     response = client.post(
         "/partners/central/edit/",
@@ -182,10 +185,11 @@ def test_officer_records_that_a_partner_left(client, officer, partner_org, centr
             "status": "left",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert response.context["form"].errors["status"]
     partner_org.refresh_from_db()
-    assert partner_org.status == "left"
-    assert not partner_org.channels.get().is_active
+    assert partner_org.status == "active"
+    assert partner_org.channels.get().is_active
 
 
 def _more_partners_with_channels(food, fda):
