@@ -200,8 +200,19 @@ TASKS = {
     }
 }
 
+# --- The client's address behind proxies -------------------------------------------------------
+# How many proxies of ours (load balancer, nginx) stand in front of the portal, each adding the
+# address it received to X-Forwarded-For. Rate limits (allauth's logins, the API's throttles)
+# count the address that many entries from the right: what our own proxies saw, never what the
+# client wrote. 0 (the default): X-Forwarded-For is ignored and REMOTE_ADDR is used.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Unset, DRF would take the whole X-Forwarded-For as the client: a forged header each call
+    # would escape the anonymous rate limit.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
         "otop_portal.authentication.PersonalTokenAuthentication",
