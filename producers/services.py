@@ -395,12 +395,10 @@ def _attach_document(cert: Certification, upload) -> None:
         clean = clean_document(upload)
     except ValidationError as error:
         raise ValidationError({"document": error.messages}) from None
-    old = cert.document.name
+    # The scan it replaces stays in the private storage: the certificate's history points at
+    # it (the evidence an officer verified). Only erasure removes scans (producer_erase).
     cert.document.save(clean.content.name, clean.content, save=False)
     cert.document_content_type = clean.content_type
-    if old:
-        storage = cert.document.storage
-        transaction.on_commit(lambda: storage.delete(old))
 
 
 @transaction.atomic
@@ -612,13 +610,18 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     producer._change_reason = "erased at the producer's request"
     producer.save()
     producer.history.update(**PERSONAL_FIELDS, **anonymous)
+    # Every scan, the current ones and those replaced earlier that only the history keeps.
+    storage = Certification._meta.get_field("document").storage
+    history = Certification.history.filter(producer_id=producer.pk)
+    names = set(history.exclude(document="").values_list("document", flat=True))
     for cert in producer.certifications.all():
         if cert.document.name:
-            name, storage = cert.document.name, cert.document.storage
-            transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+            names.add(cert.document.name)
             cert.document = ""
             cert.save(update_fields=["document", "updated_at"])
-    Certification.history.filter(producer_id=producer.pk).update(document="")
+    history.update(document="")
+    for name in sorted(names):
+        transaction.on_commit(lambda n=name: storage.delete(n))
 
     user = producer.user
     user.email = f"erased-{user.pk}@erased.invalid"

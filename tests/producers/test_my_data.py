@@ -110,3 +110,38 @@ def test_demo_producer_loads_once(db):
     producer = Producer.objects.get(user__email="producer@demo.otop.th")
     assert producer.products.count() == 2
     assert producer.certifications.get().star_level == 4
+
+
+PLAIN_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _scan(name: str = "scan.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PLAIN_PDF, content_type="application/pdf")
+
+
+@pytest.mark.django_db(transaction=True)  # the files are removed after the commit
+def test_a_replaced_scan_is_kept_while_the_history_points_at_it_and_erasure_removes_it(
+    profile, fda_type
+):
+    import datetime as dt
+
+    from producers.models import Certification
+    from producers.services import certification_create, certification_update, producer_erase
+
+    data = {"type": fda_type, "number": "1234567890123", "issued_on": dt.date(2024, 1, 5)}
+    cert = certification_create(
+        producer=profile, data={**data, "scope": "producer"}, document=_scan()
+    )
+    first = cert.document.name
+    cert = certification_update(certification=cert, data={}, document=_scan("again.pdf"))
+    second = cert.document.name
+    storage = cert.document.storage
+    assert first != second
+    assert storage.exists(first) and storage.exists(second)  # the evidence stays
+    assert cert.history.filter(document=first).exists()
+
+    producer_erase(producer=profile, by=profile.user)
+    assert not storage.exists(first) and not storage.exists(second)
+    assert not Certification.history.filter(producer_id=profile.pk).exclude(document="").exists()
