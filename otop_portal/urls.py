@@ -1,9 +1,10 @@
 from allauth.account.decorators import secure_admin_login
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from otop_portal import api, views
@@ -48,7 +49,17 @@ urlpatterns = [
     path("officer/", include("matching.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view loads its start-up script from a URL: the CSP allows no inline script.
+    # Swagger UI draws its icons as data: images; this page alone may show them.
+    path(
+        "api/docs/",
+        csp_update({"img-src": ["data:"]})(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", template_name="otop_portal/swagger_ui.html"
+            )
+        ),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -141,20 +141,49 @@ def _live_database(transactional_db, live_server):
     """
 
 
+# Reports every Content-Security-Policy violation of the page on the console, whatever the
+# browser itself logs: init scripts run outside the page's CSP.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
 @pytest.fixture
-def open_page(new_context) -> Callable[..., Page]:
-    """open_page("phone") -> a page in a fresh browser context on that device."""
+def csp_violations() -> list[str]:
+    """The CSP violations of every page open_page opened in this test (the test fails on any)."""
+    return []
+
+
+@pytest.fixture
+def open_page(new_context, csp_violations) -> Callable[..., Page]:
+    """open_page("phone") -> a page in a fresh browser context on that device. The test fails
+    if any page broke the Content-Security-Policy (an inline script or style that the policy
+    refused: something on the page no longer works)."""
 
     def open_(device: str = "desktop", **context_args) -> Page:
         context = new_context(**{**DEVICES[device], **context_args})
         context.set_default_timeout(ACTION_TIMEOUT_MS)
-        # base.html names no icon, so Chromium asks for /favicon.ico after each first load: a
-        # 404 page rendered (with session and user queries) while the test goes on. Answer it
-        # here so no request is still in flight when the database is flushed.
+        # Browsers may still ask for /favicon.ico: a 404 page rendered (with session and user
+        # queries) while the test goes on. Answer it here so no request is still in flight when
+        # the database is flushed.
         context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-        return context.new_page()
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: is_csp_violation(message.text) and csp_violations.append(message.text),
+        )
+        return page
 
-    return open_
+    yield open_
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 def log_in(page: Page, user, password: str = factories.PASSWORD) -> Page:

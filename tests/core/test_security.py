@@ -4,6 +4,8 @@ escaped with a forged X-Forwarded-For), the security headers (CSP, Permissions-P
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -83,3 +85,45 @@ def test_a_forged_forwarded_for_does_not_escape_the_api_limit(client):
     ]
     assert set(statuses[:60]) == {200}
     assert statuses[60] == 429
+
+
+# --- Security headers ---------------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+INLINE = [
+    (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), "inline <script>"),
+    (re.compile(r"<style\b", re.I), "<style> element"),
+    (re.compile(r"\sstyle\s*=", re.I), "style= attribute"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "on…= event handler"),
+    (re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.I), "javascript: URL"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/api/v1/partners/", "/api/docs/"])
+def test_every_answer_carries_the_csp_and_the_permissions_policy(client, url):
+    response = client.get(url)
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    policy = response["Permissions-Policy"]
+    assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+@pytest.mark.parametrize(
+    "template", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
+def test_no_template_carries_inline_script_or_style(template):
+    text = template.read_text()
+    found = [what for pattern, what in INLINE if pattern.search(text)]
+    assert not found, f"{template.relative_to(TEMPLATES)}: {', '.join(found)}"
+
+
+@pytest.mark.django_db
+def test_the_api_docs_load_their_start_up_script_from_a_url(client):
+    page = client.get("/api/docs/").content.decode()
+    assert not [m for p, m in INLINE if p.search(page)]
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
