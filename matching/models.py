@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from otop_portal.limits import NOTE_MAX, text_limit
 from producers.models import private_storage
 
 
@@ -123,7 +124,7 @@ class Referral(models.Model):
     decline_code = models.CharField(
         _("reason for declining"), max_length=16, choices=DeclineReason.choices, blank=True
     )
-    decline_reason = models.TextField(_("reason"), blank=True)
+    decline_reason = models.TextField(_("reason"), blank=True, **text_limit(NOTE_MAX))
     listing_url = models.URLField(_("listing link"), blank=True)
     listed_on = models.DateField(_("listed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
@@ -167,7 +168,7 @@ class ReferralEvent(models.Model):
         _("from"), max_length=12, choices=ReferralState.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=12, choices=ReferralState.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **text_limit(NOTE_MAX))
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -192,7 +193,7 @@ class ReferralMessage(models.Model):
         related_name="+",
         verbose_name=_("written by"),
     )
-    text = models.TextField(_("message"), max_length=2000)
+    text = models.TextField(_("message"), **text_limit(NOTE_MAX))
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:

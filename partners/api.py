@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from otop_portal.limits import NOTE_MAX
 from otop_portal.models import Province, Role
 from partners.models import (
     Channel,
@@ -369,8 +370,8 @@ class RequirementSerializer(serializers.Serializer):
     )
     certificate_rules = CertificateRuleSerializer(many=True, required=False)
     preferred = PreferredSerializer(many=True, required=False)
-    notes_th = serializers.CharField(required=False, allow_blank=True)
-    notes_en = serializers.CharField(required=False, allow_blank=True)
+    notes_th = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
+    notes_en = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
     sentences = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="In the request's language."
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from otop_portal.i18n import BilingualNameMixin
+from otop_portal.limits import DESCRIPTION_MAX, NOTE_MAX, text_limit
 from partners.validators import validate_channel_code, validate_logo
 
 
@@ -38,8 +39,12 @@ class Partner(BilingualNameMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
     business_th = models.CharField(_("kind of business (Thai)"), max_length=300, blank=True)
     business_en = models.CharField(_("kind of business (English)"), max_length=300, blank=True)
-    description_th = models.TextField(_("description (Thai)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    description_th = models.TextField(
+        _("description (Thai)"), blank=True, **text_limit(DESCRIPTION_MAX)
+    )
+    description_en = models.TextField(
+        _("description (English)"), blank=True, **text_limit(DESCRIPTION_MAX)
+    )
     website = models.URLField(_("website"), blank=True)
     logo = models.ImageField(
         _("logo"),
@@ -102,8 +107,12 @@ class Channel(BilingualNameMixin, models.Model):
     kind = models.CharField(_("kind of channel"), max_length=30, choices=ChannelKind.choices)
     name_th = models.CharField(_("name (Thai)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    description_th = models.TextField(_("description (Thai)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    description_th = models.TextField(
+        _("description (Thai)"), blank=True, **text_limit(DESCRIPTION_MAX)
+    )
+    description_en = models.TextField(
+        _("description (English)"), blank=True, **text_limit(DESCRIPTION_MAX)
+    )
     nationwide = models.BooleanField(_("sells nationwide"), default=True)
     provinces = models.ManyToManyField(
         "otop_portal.Province",
@@ -192,8 +201,8 @@ class ChannelRequirement(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    notes_th = models.TextField(_("notes (Thai)"), blank=True)
-    notes_en = models.TextField(_("notes (English)"), blank=True)
+    notes_th = models.TextField(_("notes (Thai)"), blank=True, **text_limit(NOTE_MAX))
+    notes_en = models.TextField(_("notes (English)"), blank=True, **text_limit(NOTE_MAX))
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -312,8 +321,8 @@ class RequirementVersion(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     # The free-text notes are not part of the snapshot (the engine does not read them) but a
     # change to them is a change people want to see in the history.
-    notes_th = models.TextField(_("notes (Thai)"), blank=True)
-    notes_en = models.TextField(_("notes (English)"), blank=True)
+    notes_th = models.TextField(_("notes (Thai)"), blank=True, **text_limit(NOTE_MAX))
+    notes_en = models.TextField(_("notes (English)"), blank=True, **text_limit(NOTE_MAX))
 
     class Meta:
         ordering = ["channel_id", "-number"]

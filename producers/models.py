@@ -17,6 +17,7 @@ from encrypted_fields.fields import EncryptedCharField
 from simple_history.models import HistoricalRecords
 
 from otop_portal.i18n import BilingualNameMixin
+from otop_portal.limits import DESCRIPTION_MAX, NOTE_MAX, text_limit
 
 
 class Category(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from the mixin
@@ -160,7 +161,7 @@ class Producer(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=ProducerStatus.choices, default=ProducerStatus.DRAFT
     )
-    return_reason = models.TextField(_("reason for returning"), blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True, **text_limit(NOTE_MAX))
     registration_step = models.PositiveSmallIntegerField(_("last completed step"), default=0)
     submitted_at = models.DateTimeField(_("submitted on"), null=True, blank=True)
     verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
@@ -301,7 +302,7 @@ class Product(models.Model):
         related_name="products",
         verbose_name=_("sub-type"),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **text_limit(DESCRIPTION_MAX))
     price = models.DecimalField(
         _("retail price (baht)"),
         max_digits=10,
@@ -476,7 +477,7 @@ class Certification(models.Model):
         default=CertificationStatus.PENDING,
         db_index=True,
     )
-    reject_reason = models.TextField(_("reason for rejecting"), blank=True)
+    reject_reason = models.TextField(_("reason for rejecting"), blank=True, **text_limit(NOTE_MAX))
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
