@@ -8,5 +8,8 @@ class MatchingConfig(AppConfig):
 
     def ready(self) -> None:
         from matching import hooks
+        from matching.selectors import partner_member_sees_product
+        from producers.selectors import register_product_reader
 
         hooks.connect()
+        register_product_reader(partner_member_sees_product)

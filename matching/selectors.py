@@ -534,3 +534,12 @@ def partner_leave_summary(partner) -> LeaveSummary:
         listed_referrals=referrals.filter(state=ReferralState.LISTED).count(),
         active_channels=partner.channels.filter(is_active=True).count(),
     )
+
+
+def partner_member_sees_product(viewer, product) -> bool:
+    """A partner member sees a product (its photos too) once it was sent to their partner
+    (referrals_visible_to). Registered with producers.selectors.register_product_reader."""
+    return (
+        viewer.role == Role.PARTNER
+        and referrals_visible_to(viewer).filter(product_id=product.pk).exists()
+    )

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.conf import settings
@@ -65,7 +67,12 @@ urlpatterns = [
 
 if settings.DEBUG:
     # Local media in the embedded default only; production serves MEDIA_ROOT from the web server
-    # or object storage.
+    # or object storage. Only partner logos are public media: product photos and certificate
+    # scans are private files, served after a permission check (producers/media.py).
     urlpatterns += [
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+        path(
+            "media/partners/<path:path>",
+            serve,
+            {"document_root": Path(settings.MEDIA_ROOT) / "partners"},
+        ),
     ]

@@ -4,15 +4,12 @@ image links the feed carries (which need no login). The work is in partners/feed
 from __future__ import annotations
 
 import io
-import mimetypes
-from pathlib import PurePath
 from urllib.parse import urlencode
 
 from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -27,19 +24,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_safe
-from PIL import Image, UnidentifiedImageError
 
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from partners import feeds
+from producers.media import photo_response
 from producers.models import ProductPhoto
-
-IMAGE_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-}
 
 
 class FeedForm(forms.Form):
@@ -143,20 +133,6 @@ def _in_language(language: str, chunks):
         yield from chunks
 
 
-def _content_type(photo: ProductPhoto, handle) -> str:
-    """From the file's extension (uploads are re-encoded and named by their format), else
-    from what Pillow reads in the file."""
-    known = IMAGE_TYPES.get(PurePath(photo.image.name).suffix.lower())
-    if known:
-        return known
-    try:
-        found = Image.MIME.get(Image.open(handle).format or "")
-    except (UnidentifiedImageError, OSError):
-        found = None
-    handle.seek(0)
-    return found or mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-
-
 @require_safe  # GET and HEAD: a marketplace may check a link before fetching it
 def feed_image(request: HttpRequest, token: str) -> HttpResponse:
     """A photo from a feed's signed link, for anyone holding the link (no login: marketplaces
@@ -175,17 +151,9 @@ def feed_image(request: HttpRequest, token: str) -> HttpResponse:
         .only("pk", "image")
         .first()
     )
-    if photo is None or not photo.image:
+    if photo is None:
         raise Http404
-    try:
-        handle = photo.image.storage.open(photo.image.name, "rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    response = FileResponse(
-        handle,
-        content_type=_content_type(photo, handle),
-        filename=f"otop-photo-{photo.pk}{PurePath(photo.image.name).suffix.lower()}",
-    )
+    response = photo_response(photo)
     # Cached no longer than the link works; shared caches may keep it as long (it is the same
     # for everyone holding the link).
     patch_cache_control(response, public=True, max_age=feeds.seconds_left(expires_at))

@@ -157,7 +157,7 @@ _EXAMPLE_ITEM = {
     "product_name_en": "Mudmee silk, little naga pattern",
     "category": "textile",
     "province": "50",
-    "thumbnail": "/media/products/thumbs/3f9c2a.webp",
+    "thumbnail": "https://otop.example.go.th/producer/photos/311/thumbnail/",
     "referral": 42,
     "referral_state": "accepted",
     "channel": "central-food-hall",

@@ -173,7 +173,7 @@ def item_rows(items: list[SavedListItem], user, saved_list: SavedList) -> list[I
         rows.append(
             ItemRow(
                 item=item,
-                thumbnail_url=photos[0].thumbnail.url if photos and photos[0].thumbnail else "",
+                thumbnail_url=photos[0].thumbnail_url if photos and photos[0].thumbnail else "",
                 referral=referrals.get(item.newest_referral_id),
                 may_remove=can_remove(user, saved_list, item),
             )

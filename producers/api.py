@@ -175,10 +175,27 @@ class ProducerSubmitView(OwnProducerMixin, generics.GenericAPIView):
 # --- Products -----------------------------------------------------------------------------------
 
 
+class PhotoLinkField(serializers.FileField):
+    """Sent: the uploaded file. Read: the address of the photo (or its thumbnail), served only
+    to those who may see the product (producers.media): photos have no public address."""
+
+    def __init__(self, size: str = "full", **kwargs):
+        self.size = size
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, photo) -> str:
+        url = photo.thumbnail_url if self.size == "thumbnail" else photo.image_url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ProductPhotoSerializer(serializers.ModelSerializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.none())
-    image = serializers.ImageField(write_only=False, use_url=True)
-    thumbnail = serializers.ImageField(read_only=True, use_url=True)
+    image = PhotoLinkField()
+    thumbnail = PhotoLinkField(size="thumbnail", read_only=True)
 
     class Meta:
         model = ProductPhoto
@@ -191,10 +208,12 @@ class ProductPhotoSerializer(serializers.ModelSerializer):
         if request is not None and request.user.is_authenticated:
             self.fields["product"].queryset = Product.objects.filter(producer__user=request.user)
         # The upload is checked by producers.uploads (content, size, pixels), not by DRF.
-        self.fields["image"] = serializers.FileField(use_url=True)
 
 
 class PhotoSummarySerializer(serializers.ModelSerializer):
+    image = PhotoLinkField(read_only=True)
+    thumbnail = PhotoLinkField(size="thumbnail", read_only=True)
+
     class Meta:
         model = ProductPhoto
         fields = ["id", "image", "thumbnail", "width", "height", "position"]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
@@ -361,6 +362,27 @@ class Product(models.Model):
         return self.name_th
 
 
+class PrivateStorage(FileSystemStorage):
+    """Scanned certificates and product photos: outside MEDIA_ROOT, with no URL. They are
+    served only by views that check who asks (producers.views.certification_document,
+    producers.media.product_photo, and the feed's signed, expiring photo links)."""
+
+    @cached_property
+    def base_location(self):
+        configured = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
+        return str(configured or Path(settings.MEDIA_ROOT).parent / "private-media")
+
+    @cached_property
+    def base_url(self):
+        return None
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL.")
+
+
+private_storage = PrivateStorage()
+
+
 def _photo_path(instance, filename: str) -> str:
     # Random names (set in uploads.clean_photo): no producer or product in the path.
     return f"products/{filename}"
@@ -377,10 +399,17 @@ class ProductPhoto(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="photos", verbose_name=_("product")
     )
+    # Private: a photo is shown only to those who may see its product (producers.media).
     image = models.ImageField(
-        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
+        _("photo"),
+        upload_to=_photo_path,
+        storage=private_storage,
+        width_field="width",
+        height_field="height",
     )
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=_thumbnail_path)
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to=_thumbnail_path, storage=private_storage
+    )
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -394,28 +423,16 @@ class ProductPhoto(models.Model):
     def __str__(self) -> str:
         return f"{self.product} #{self.position}"
 
+    @property
+    def image_url(self) -> str:
+        return reverse("producers:product_photo", kwargs={"pk": self.pk, "size": "full"})
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("producers:product_photo", kwargs={"pk": self.pk, "size": "thumbnail"})
+
 
 # --- Certification records ----------------------------------------------------------------------
-
-
-class PrivateStorage(FileSystemStorage):
-    """Scanned certificates: outside MEDIA_ROOT, with no URL. They are served only by
-    producers.views.certificate_document after a permission check."""
-
-    @cached_property
-    def base_location(self):
-        configured = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
-        return str(configured or Path(settings.MEDIA_ROOT).parent / "private-media")
-
-    @cached_property
-    def base_url(self):
-        return None
-
-    def url(self, name):
-        raise ValueError("Private files have no public URL.")
-
-
-private_storage = PrivateStorage()
 
 
 def _document_path(instance, filename: str) -> str:

@@ -89,6 +89,32 @@ def can_view_certification_document(viewer: User, certification: Certification) 
     )
 
 
+# Who else may see a product: rules added by the apps above (matching: the members of a partner
+# it was referred to), so producers imports none of them. Each is rule(viewer, product) -> bool.
+_product_readers: list = []
+
+
+def register_product_reader(rule) -> None:
+    if rule not in _product_readers:
+        _product_readers.append(rule)
+
+
+def can_view_product(viewer: User, product: Product) -> bool:
+    """Its producer, officers of the producer's province (or national), administrators, and
+    whoever a registered rule lets in (partner members once it was sent to their partner).
+    Nobody sees the products of a producer who erased their data but administrators."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    producer = product.producer
+    if viewer.role == Role.ADMIN:
+        return True
+    if producer.erased_at is not None:
+        return False
+    if viewer.pk == producer.user_id or _officer_covers(viewer, producer):
+        return True
+    return any(rule(viewer, product) for rule in _product_readers)
+
+
 # --- Producers ----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from producers import views
+from producers import media, views
 
 app_name = "producers"
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
         "products/<int:pk>/photos/<int:photo_pk>/delete/",
         views.product_photo_delete,
         name="product_photo_delete",
+    ),
+    # Photos are private files: shown only to those who may see the product.
+    path(
+        "photos/<int:pk>/<slug:size>/",
+        media.product_photo,
+        name="product_photo",
     ),
     path("certificates/", views.certification_list, name="certification_list"),
     path("certificates/new/", views.certification_create, name="certification_create"),
