@@ -25,3 +25,12 @@ PASSWORD_RULES = [
         "min_length",
     ),
 ]
+
+# The limit of free text (otop_portal/limits.py): forms and model validation say it.
+TEXT_LIMITS = [
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+]

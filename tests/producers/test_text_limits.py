@@ -89,3 +89,14 @@ def test_a_partner_description_and_requirement_notes_are_limited(client, officer
     )
     assert response.status_code == 400
     assert "notes_th" in response.json()
+
+
+def test_a_thai_reader_is_told_the_limit_in_thai(client, profile, category):
+    client.cookies["django_language"] = "th"
+    client.force_login(profile.user)
+    response = client.post(
+        "/producer/products/new/",
+        {"name_th": "ข้าวแต๋น", "category": category.pk, "status": "active", "description": HUGE},
+    )
+    errors = " ".join(response.context["form"].errors["description"])
+    assert "ยาวได้ไม่เกิน 5000 ตัวอักษร (ตอนนี้มี 100000 ตัวอักษร)" in errors
