@@ -7,9 +7,12 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching and referrals")
 
     def ready(self) -> None:
-        from matching import hooks
+        from matching import hooks, notifications
+        from matching.officer import notifications as officer_notifications
         from matching.selectors import partner_member_sees_product
         from producers.selectors import register_product_reader
 
         hooks.connect()
+        notifications.register()
+        officer_notifications.register()
         register_product_reader(partner_member_sees_product)

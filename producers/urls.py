@@ -1,6 +1,7 @@
 from django.urls import path
 
-from producers import media, views
+from producers import media
+from producers.workspace import views
 
 app_name = "producers"
 urlpatterns = [

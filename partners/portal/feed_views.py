@@ -1,5 +1,5 @@
 """The listing feed pages: choose a channel and a format, download the feed, and the signed
-image links the feed carries (which need no login). The work is in partners/feeds.py."""
+image links the feed carries (which need no login). The work is in partners/portal/feeds.py."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from otop_portal.models import Role
 from otop_portal.roles import role_required
-from partners import feeds
+from partners.portal import feeds
 from producers.media import photo_response
 from producers.models import ProductPhoto
 
