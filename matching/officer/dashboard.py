@@ -209,7 +209,7 @@ def referrals_by_partner_and_state(user, *, province: Province | None = None) ->
 
 def _star_level_now() -> Subquery:
     """A product's current OTOP star level, as the last re-score found it: every stored result
-    of a product carries the same star_level (matching.selectors._star_level), and the daily
+    of a product carries the same star_level (producers.selectors.current_star_level), and the daily
     re-score keeps it current as ratings expire or go stale. One index probe per product on
     (product, channel); working the rule out again in SQL took 40 s or more for 100,000
     products (an OR across the producer's and the product's certificates in a subquery per row,

@@ -71,7 +71,7 @@ from producers.models import (
     ProductPhoto,
     ProductStatus,
 )
-from producers.selectors import star_rating_is_stale
+from producers.selectors import StarFact, star_rating
 
 FEED_STATES = (ReferralState.ACCEPTED, ReferralState.LISTED)
 FORMATS = ("csv", "xlsx", "json")
@@ -319,18 +319,15 @@ def _certificates_for(products: list[Product], today: dt.date) -> dict[int, list
 
 
 def _stars(certs: list[Certification], today: dt.date) -> tuple[int | None, int | None]:
-    """The newest OTOP stars rating that is not stale: (level, year awarded)."""
-    best = None
-    for cert in certs:
-        if (
-            cert.type.code == OTOP_STARS_CODE
-            and cert.star_level
-            and cert.award_year
-            and not star_rating_is_stale(cert.award_year, today)
-            and (best is None or (cert.award_year, cert.star_level) > best)
-        ):
-            best = (cert.award_year, cert.star_level)
-    return (best[1], best[0]) if best else (None, None)
+    """The product's current OTOP stars (producers.selectors.star_rating, not stale): (level,
+    year awarded)."""
+    rating = star_rating(
+        (StarFact(c.type.code, c.status, c.expires_on, c.star_level, c.award_year) for c in certs),
+        today,
+    )
+    if rating is None or rating.stale:
+        return None, None
+    return rating.level, rating.award_year
 
 
 def feed_items_for(
