@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from otop_portal.models import Role, User
 from producers.models import (
+    CERTIFICATION_FIELDS,
     OTOP_STAR_ROUND_YEARS,
     OTOP_STARS_CODE,
+    PRODUCT_FIELDS,
+    STEP_FIELDS,
     Certification,
     CertificationScope,
     CertificationStatus,
@@ -216,25 +219,25 @@ def certification_list(*, producer: Producer) -> QuerySet[Certification]:
 # --- My data ------------------------------------------------------------------------------------
 
 
+SHOWN_APART = ("national_id", "province")
+
+
+def _exported(obj, name: str):
+    """A field as the export writes it: a related row by its code, many of them by their ids."""
+    value = getattr(obj, name)
+    if name == "products":
+        return [p.pk for p in value.all()]
+    if name in ("category", "subcategory", "type"):
+        return value.code if value is not None else ""
+    return value
+
+
 def producer_export_data(producer: Producer) -> dict:
     """Everything we hold about this producer, as plain data (the owner sees the full ID)."""
     user = producer.user
-    fields = [
-        "producer_type",
-        "name_th",
-        "name_en",
-        "juristic_id",
-        "community_enterprise_code",
-        "house_no",
-        "moo",
-        "street",
-        "district_code",
-        "subdistrict_code",
-        "postal_code",
-        "phone",
-        "line_id",
-        "member_count",
-        "community_roles",
+    # The profile as the owner filled it in (national ID and province below, in their own
+    # form), then what the portal keeps about it.
+    fields = [f for names in STEP_FIELDS.values() for f in names if f not in SHOWN_APART] + [
         "privacy_consent_version",
         "privacy_consented_at",
         "status",
@@ -266,40 +269,17 @@ def producer_export_data(producer: Producer) -> dict:
     }
     for product in product_list(producer=producer):
         data["products"].append(
-            {
-                "id": product.pk,
-                "name_th": product.name_th,
-                "name_en": product.name_en,
-                "category": product.category.code,
-                "subcategory": product.subcategory.code if product.subcategory else "",
-                "description": product.description,
-                "price": product.price,
-                "price_unit": product.price_unit,
-                "pack_size": product.pack_size,
-                "shelf_life_days": product.shelf_life_days,
-                "storage_conditions": product.storage_conditions,
-                "monthly_capacity": product.monthly_capacity,
-                "lead_time_days": product.lead_time_days,
-                "gtin": product.gtin,
-                "status": product.status,
-                "photos": [p.image.name.rsplit("/", 1)[-1] for p in product.photos.all()],
-            }
+            {"id": product.pk}
+            | {f: _exported(product, f) for f in PRODUCT_FIELDS}
+            | {"photos": [p.image.name.rsplit("/", 1)[-1] for p in product.photos.all()]}
         )
     for cert in certification_list(producer=producer):
         data["certifications"].append(
-            {
-                "id": cert.pk,
-                "type": cert.type.code,
-                "number": cert.number,
-                "issuer": cert.issuer,
-                "issued_on": cert.issued_on,
-                "expires_on": cert.expires_on,
-                "scope": cert.scope,
-                "products": [p.pk for p in cert.products.all()],
+            {"id": cert.pk}
+            | {f: _exported(cert, f) for f in CERTIFICATION_FIELDS}
+            | {
                 "status": cert.status,
                 "reject_reason": cert.reject_reason,
-                "star_level": cert.star_level,
-                "award_year": cert.award_year,
                 "document": cert.document.name.rsplit("/", 1)[-1] if cert.document.name else "",
             }
         )
