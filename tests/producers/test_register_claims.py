@@ -210,9 +210,7 @@ def test_the_officer_downloads_claim_codes_as_csv(client, record, officer):
 def test_the_producer_claims_on_the_page(client, record, officer, producer):
     code = _issue(record, officer)
     client.force_login(producer)
-    response = client.post(
-        reverse("producers:claim"), {"id_number": "1101700230708", "code": code}
-    )
+    response = client.post(reverse("producers:claim"), {"id_number": "1101700230708", "code": code})
     assert response.status_code == 302
     assert response["Location"] == reverse("producers:home")
     assert Producer.objects.get(pk=record.pk).user == producer

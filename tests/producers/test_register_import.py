@@ -103,9 +103,7 @@ def test_a_file_without_required_columns_fails_whole():
 
 
 def test_a_cell_with_a_formula_rejects_its_row():
-    result = _run(
-        [good_row(1), good_row(2)], fmt="xlsx", formulas={(3, "price"): "=1000+200"}
-    )
+    result = _run([good_row(1), good_row(2)], fmt="xlsx", formulas={(3, "price"): "=1000+200"})
     assert (result.created, result.rejected) == (1, 1)
     [(line, column, th, en)] = _reasons(result)
     assert (line, column) == (3, "price")
@@ -113,9 +111,9 @@ def test_a_cell_with_a_formula_rejects_its_row():
 
 
 def test_blank_rows_are_skipped():
-    content = csv_bytes([good_row(1)]) + b",,,,\n" * 2000 + csv_bytes([good_row(2)]).split(
-        b"\n", 1
-    )[1]
+    content = (
+        csv_bytes([good_row(1)]) + b",,,,\n" * 2000 + csv_bytes([good_row(2)]).split(b"\n", 1)[1]
+    )
     result = run_import(make_import(content, "register.csv"))
     assert (result.created, result.rejected) == (2, 0), _reasons(result)
 
@@ -152,7 +150,7 @@ def test_each_rejection_names_line_column_and_reason_in_thai_and_english(
     assert (result.created, result.rejected) == (1, 1)
     rejections = _reasons(result)
     assert {(line, col) for line, col, _th, _en in rejections} == {(3, column)}
-    line, col, th, en = rejections[0]
+    _line, _col, th, en = rejections[0]
     assert english in en
     # The Thai reason is Thai (the catalogue has it), not the English text again.
     assert th != en and any("\u0e00" <= ch <= "\u0e7f" for ch in th)
