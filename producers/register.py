@@ -459,19 +459,21 @@ class Reference:
     def province(self, text: str) -> Province | None:
         return self.provinces.get(self.place_name(text)) or self.provinces.get(_norm(text))
 
-    @staticmethod
-    def _place(code_or_name: str, options, place_name: str):
-        digits = validators.digits_only(code_or_name)
+    def _place(self, text: str, options):
+        """The place whose code or name (with or without อำเภอ/เขต/ตำบล/แขวง) is `text`."""
+        digits = validators.digits_only(text)
+        typed = {_norm(text), self.place_name(text)}
         for place in options:
-            if place.code == digits or place_name in (_norm(place.name_th), _norm(place.name_en)):
+            names = {_norm(place.name_th), self.place_name(place.name_th), _norm(place.name_en)}
+            if place.code == digits or typed & names:
                 return place
         return None
 
     def district(self, text: str, province_code: str):
-        return self._place(text, geothai.districts(province_code), self.place_name(text))
+        return self._place(text, geothai.districts(province_code))
 
     def subdistrict(self, text: str, district_code: str):
-        return self._place(text, geothai.subdistricts(district_code), self.place_name(text))
+        return self._place(text, geothai.subdistricts(district_code))
 
 
 @dataclass
@@ -850,14 +852,15 @@ def clean_row(raw: RawRow) -> CleanRow:
     )
     # The model's own rules (lengths, choices) as the services check them.
     try:
+        # Foreign keys were found above: their existence queries are left out.
         Producer(**producer, national_id=national_id).full_clean(
-            exclude=["user", "national_id", "province"], validate_constraints=False
+            exclude=["user", "national_id", "province", "verified_by"], validate_constraints=False
         )
     except ValidationError as error:
         problems.extend(_errors_by_column(error, PRODUCER_FIELD_COLUMNS, "producer_name_th"))
     try:
         Product(**product, register_code=product_code).full_clean(
-            exclude=["producer"], validate_constraints=False
+            exclude=["producer", "category", "subcategory"], validate_constraints=False
         )
     except ValidationError as error:
         problems.extend(_errors_by_column(error, PRODUCT_FIELD_COLUMNS, "product_name_th"))
@@ -926,10 +929,16 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
 def _set(obj, values: dict[str, Any]) -> bool:
+    """Set the values that differ; True if any did. Foreign keys are compared by id, so an
+    unchanged row costs no query."""
     changed = False
     for name, value in values.items():
-        current = getattr(obj, name)
-        if getattr(current, "pk", current) != getattr(value, "pk", value):
+        field = obj._meta.get_field(name)
+        if field.is_relation:
+            current, new = getattr(obj, field.attname), getattr(value, "pk", value)
+        else:
+            current, new = getattr(obj, name), value
+        if current != new:
             setattr(obj, name, value)
             changed = True
     return changed
