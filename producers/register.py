@@ -1157,13 +1157,23 @@ def run_import(
     except FileProblem as problem:
         ri.failure_th, ri.failure_en = _both(problem.make)
         ri.status = RegisterImportStatus.FAILED
-        ri.finished_at = timezone.now()
-        ri.save()
-        return ri
+    except Exception:
+        # Not a problem of the file that we know of: the page says so instead of spinning for
+        # ever. Batches already committed stay (each of their rows whole) and are re-scored.
+        log.exception("register import %s stopped", ri.pk)
+        ri.failure_th, ri.failure_en = _both(
+            lambda: _(
+                "The import stopped at row %(rows)d because of an error in the portal. The rows "
+                "before it were imported whole; importing the file again continues safely."
+            )
+            % {"rows": ri.processed_rows}
+        )
+        ri.status = RegisterImportStatus.FAILED
+    else:
+        ri.status = RegisterImportStatus.DONE
+        ri.total_rows = ri.processed_rows
     finally:
         REFERENCE.value = None
-    ri.status = RegisterImportStatus.DONE
-    ri.total_rows = ri.processed_rows
     ri.finished_at = timezone.now()
     ri.save()
     if touched and not ri.dry_run:

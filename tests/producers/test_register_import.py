@@ -308,3 +308,11 @@ def test_the_management_command_imports_and_dry_runs(tmp_path, capsys):
 )
 def test_dates_are_read_in_the_buddhist_or_the_christian_era(text, expected):
     assert parse_date(text) == expected
+
+
+def test_an_unexpected_error_fails_the_import_with_a_message_not_a_spinner():
+    with mock.patch("producers.register.apply_row", side_effect=RuntimeError("boom")):
+        result = _run([good_row(1)])
+    assert result.status == RegisterImportStatus.FAILED
+    assert "error in the portal" in result.failure_en
+    assert not Producer.objects.exists()
