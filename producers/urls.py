@@ -1,6 +1,7 @@
 from django.urls import path
 
-from producers import register_views, views
+from producers import register_views
+from producers.workspace import views
 
 app_name = "producers"
 urlpatterns = [

@@ -2,7 +2,7 @@
 one referral with its audit trail and the moves open to the reader, and turning candidates
 into referrals in bulk.
 
-A module of its own beside matching/views.py (the queues) because the pipeline's pages are a
+A module of its own beside matching/officer/views.py (the queues) because the pipeline's pages are a
 feature of their own; every change goes through matching.services, as the API's do.
 """
 
@@ -15,16 +15,14 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from matching import services
 from matching.filters import ReferralFilter
-from matching.forms import BulkReferralForm, ReferralMoveForm
+from matching.forms import BulkReferralForm, ReferralMessageForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
 from matching.selectors import referrals_visible_to
-from matching.views import filter_for_page
-from otop_portal.http import safe_next
+from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 
@@ -39,16 +37,6 @@ def _get_referral_for_officer(request: HttpRequest, pk: int) -> Referral:
     """A referral of a product in the officer's provinces (any for national officers and
     administrators); 404 otherwise, so other provinces' referrals cannot be told from none."""
     return get_object_or_404(referrals_visible_to(request.user), pk=pk)
-
-
-def moves_open_to(user, referral: Referral) -> list[str]:
-    """The states this user may move this referral to now (the service checks again)."""
-    capacities = services.referral_capacities(user, referral)
-    return [
-        to
-        for (frm, to), who in services.TRANSITIONS.items()
-        if frm == referral.state and who & capacities and services.SYSTEM not in capacities
-    ]
 
 
 @role_required(Role.OFFICER, Role.ADMIN)
@@ -105,8 +93,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, referral: Referral, *, form=None, message_form=None
 ) -> HttpResponse:
-    from partners.forms import ReferralMessageForm
-
     result = MatchResult.objects.filter(
         product_id=referral.product_id, channel_id=referral.channel_id
     ).first()
@@ -118,7 +104,9 @@ def _render_detail(
             "result": result,
             "events": referral.events.select_related("actor"),
             "thread": referral.messages.select_related("author"),
-            "moves": [(to, S(to).label) for to in moves_open_to(request.user, referral)],
+            "moves": [
+                (to, S(to).label) for to in services.referral_moves_open_to(request.user, referral)
+            ],
             "form": form or ReferralMoveForm(),
             "message_form": message_form or ReferralMessageForm(),
         },
@@ -130,8 +118,6 @@ def _render_detail(
 def referral_message(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer's answer to the partner's question (or a note to them) on the referral's
     thread; the partner's members are notified. Through matching.services.referral_message."""
-    from partners.forms import ReferralMessageForm
-
     referral = _get_referral_for_officer(request, pk)
     form = ReferralMessageForm(request.POST)
     if form.is_valid():
@@ -147,35 +133,9 @@ def referral_message(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, referral, message_form=form)
 
 
-def errors_as_messages(request: HttpRequest, form) -> None:
-    """A bulk form lives on a list page it redirects back to: its errors travel as messages."""
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 def _names(ids: list[int], user) -> dict[int, str]:
     rows = referrals_visible_to(user).filter(pk__in=ids)
     return {r.pk: f"{r.product.name_th} → {r.channel.name}" for r in rows}
-
-
-def report_bulk_outcome(
-    request: HttpRequest, outcome: services.BulkOutcome, names: dict[int, str]
-) -> None:
-    """Say how many changed, and each one that did not, with the reason."""
-    if outcome.changed:
-        messages.success(
-            request,
-            ngettext("%(n)s referral changed.", "%(n)s referrals changed.", len(outcome.changed))
-            % {"n": len(outcome.changed)},
-        )
-    for item, why in outcome.refused:
-        messages.warning(
-            request,
-            _("Not changed: %(item)s. %(why)s") % {"item": names.get(item, f"#{item}"), "why": why},
-        )
-    if not outcome.changed and not outcome.refused:
-        messages.info(request, _("Nothing was selected."))
 
 
 @require_POST
