@@ -614,11 +614,13 @@ class RegisterImportStatus(models.TextChoices):
 class RegisterImport(models.Model):
     """One upload of the national register (CSV or XLSX) and what became of each row.
 
-    The file is kept in private storage (it holds national ID numbers) until it is deleted by
-    hand; the report keeps the counts and the rejected rows, never their values.
+    The file waits in private storage (it holds national ID numbers) and is deleted once the
+    import has read it; the report keeps the counts and the rejected rows, never their values.
     """
 
-    file = models.FileField(_("file"), upload_to=_register_file_path, storage=private_storage)
+    file = models.FileField(
+        _("file"), upload_to=_register_file_path, storage=private_storage, blank=True
+    )
     filename = models.CharField(_("file name"), max_length=255)
     dry_run = models.BooleanField(_("dry run (check only, write nothing)"), default=False)
     status = models.CharField(

@@ -270,7 +270,7 @@ def _decode_csv(raw: bytes) -> str:
         ) from None
 
 
-def _estimate_rows(path: Path, kind: str) -> int | None:
+def estimate_rows(path: Path, kind: str) -> int | None:
     try:
         if kind == "csv":
             with path.open("rb") as f:
@@ -1131,7 +1131,7 @@ def run_import(
     ri.processed_rows = ri.created = ri.updated = ri.unchanged = ri.rejected = 0
     path = Path(ri.file.path)
     try:
-        ri.total_rows = _estimate_rows(path, file_kind(ri.filename))
+        ri.total_rows = estimate_rows(path, file_kind(ri.filename))
     except FileProblem:
         ri.total_rows = None
     ri.save()
@@ -1162,11 +1162,14 @@ def run_import(
         # ever. Batches already committed stay (each of their rows whole) and are re-scored.
         log.exception("register import %s stopped", ri.pk)
         ri.failure_th, ri.failure_en = _both(
-            lambda: _(
-                "The import stopped at row %(rows)d because of an error in the portal. The rows "
-                "before it were imported whole; importing the file again continues safely."
+            lambda: (
+                _(
+                    "The import stopped at row %(rows)d because of an error in the portal. "
+                    "The rows before it were imported whole; importing the file again "
+                    "continues safely."
+                )
+                % {"rows": ri.processed_rows}
             )
-            % {"rows": ri.processed_rows}
         )
         ri.status = RegisterImportStatus.FAILED
     else:
@@ -1175,6 +1178,9 @@ def run_import(
     finally:
         REFERENCE.value = None
     ri.finished_at = timezone.now()
+    # The file holds national IDs and is not needed once read (PDPA: keep no more than needed);
+    # the report keeps the counts and the rejected rows' places and reasons.
+    ri.file.delete(save=False)
     ri.save()
     if touched and not ri.dry_run:
         signals.products_changed_in_bulk.send(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from unittest import mock
 
 import pytest
@@ -316,3 +317,12 @@ def test_an_unexpected_error_fails_the_import_with_a_message_not_a_spinner():
     assert result.status == RegisterImportStatus.FAILED
     assert "error in the portal" in result.failure_en
     assert not Producer.objects.exists()
+
+
+def test_the_uploaded_file_is_deleted_once_read():
+    register_import = make_import(csv_bytes([good_row(1)]), "register.csv")
+    path = register_import.file.path
+    result = run_import(register_import)
+    assert result.created == 1
+    assert not result.file
+    assert not os.path.exists(path)

@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from otop_portal.models import User
 from producers.models import RegisterImport, RegisterImportStatus
-from producers.register import _estimate_rows, file_kind, run_import
+from producers.register import estimate_rows, file_kind, run_import
 
 
 class Command(BaseCommand):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             )
             register_import.file.save(path.name, File(f), save=False)
             register_import.save()
-        total = _estimate_rows(path, kind)
+        total = estimate_rows(path, kind)
         with tqdm(
             total=total, unit="rows", disable=opts["no_progress"], file=self.stderr._out
         ) as bar:
