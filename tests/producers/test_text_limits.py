@@ -18,11 +18,16 @@ pytestmark = pytest.mark.django_db
 HUGE = "ก" * 100_000
 OUR_APPS = ("otop_portal", "producers", "partners", "matching")
 # Written by the portal itself, never typed: the export's query string, a task's error, a
-# notification's copy of a note that was limited where it was typed.
+# notification's copy of a note that was limited where it was typed, the register import's
+# failure and its rows' rejection reasons.
 SYSTEM_TEXT = {
     "matching.ExportJob.query",
     "matching.ExportJob.error",
     "otop_portal.Notification.note",
+    "producers.RegisterImport.failure_th",
+    "producers.RegisterImport.failure_en",
+    "producers.RegisterImportRejection.reason_th",
+    "producers.RegisterImportRejection.reason_en",
 }
 
 

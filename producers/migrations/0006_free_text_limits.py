@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('producers', '0004_product_weight_grams'),
+        ('producers', '0005_national_register_import_and_claims'),
     ]
 
     operations = [
