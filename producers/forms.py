@@ -407,11 +407,7 @@ class CertificationForm(forms.ModelForm):
         if year is None:
             return None
         # Thai readers type the Buddhist year; the Christian year is accepted too.
-        if year > 2400:
-            year -= validators.BE_OFFSET
-        if not 2003 <= year <= timezone.localdate().year:
-            raise ValidationError(validators.award_year_message())
-        return year
+        return validators.validate_award_year(year, today=timezone.localdate())
 
 
 class EraseForm(forms.Form):

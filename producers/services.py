@@ -541,6 +541,7 @@ def producer_export(*, producer: Producer, by: User) -> bytes:
 # Blanked on erasure, in the profile and in every history row.
 PERSONAL_FIELDS = {
     "national_id_hash": "",
+    "register_key_hash": "",
     "juristic_id": "",
     "community_enterprise_code": "",
     "house_no": "",
@@ -583,15 +584,16 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     Certification.history.filter(producer_id=producer.pk).update(document="")
 
     user = producer.user
-    user.email = f"erased-{user.pk}@erased.invalid"
-    user.full_name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save()
-    from allauth.account.models import EmailAddress
-    from rest_framework.authtoken.models import Token
+    if user is not None:  # None: a register record nobody has claimed
+        user.email = f"erased-{user.pk}@erased.invalid"
+        user.full_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        from allauth.account.models import EmailAddress
+        from rest_framework.authtoken.models import Token
 
-    EmailAddress.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+        EmailAddress.objects.filter(user=user).delete()
+        Token.objects.filter(user=user).delete()
     ProducerEvent.objects.create(producer=producer, actor=by, action=ProducerEvent.Action.ERASED)
     return producer
