@@ -65,14 +65,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    # Local media in the embedded default only; production serves MEDIA_ROOT from the web server
-    # or object storage. Only partner logos are public media: product photos and certificate
-    # scans are private files, served after a permission check (producers/media.py).
-    urlpatterns += [
+
+def debug_media_urlpatterns() -> list:
+    """Local media in the embedded default only; production serves MEDIA_ROOT from the web
+    server or object storage. Only partner logos are public media: product photos and
+    certificate scans are private files, served after a permission check (producers/media.py)."""
+    return [
         path(
             "media/partners/<path:path>",
             serve,
             {"document_root": Path(settings.MEDIA_ROOT) / "partners"},
         ),
     ]
+
+
+if settings.DEBUG:
+    urlpatterns += debug_media_urlpatterns()

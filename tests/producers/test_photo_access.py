@@ -11,8 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.test import override_settings
-from django.urls import Resolver404, clear_url_caches, resolve, reverse
+from django.urls import Resolver404, resolve, reverse
 
 from producers.models import ProductPhoto, private_storage
 from producers.services import producer_erase
@@ -83,22 +82,17 @@ def test_no_media_products_address_answers(photo):
         resolve("/media/" + photo.image.name)
 
 
-def test_not_even_in_debug(photo, settings):
-    import otop_portal.urls
+def test_not_even_in_debug(photo):
+    from django.urls import URLResolver
+    from django.urls.resolvers import RegexPattern
 
-    settings.DEBUG = True
-    try:
-        clear_url_caches()
-        debug_urls = importlib.reload(otop_portal.urls)
-        with override_settings(ROOT_URLCONF=debug_urls):
-            with pytest.raises(Resolver404):
-                resolve("/media/" + photo.image.name)
-            # Partner logos stay public media (they are on the public directory).
-            assert resolve("/media/partners/logos/central.png").func.__name__ == "serve"
-    finally:
-        settings.DEBUG = False
-        clear_url_caches()
-        importlib.reload(otop_portal.urls)
+    from otop_portal.urls import debug_media_urlpatterns
+
+    debug = URLResolver(RegexPattern(r"^/"), debug_media_urlpatterns())
+    with pytest.raises(Resolver404):
+        debug.resolve("/media/" + photo.image.name)
+    # Partner logos stay public media (they are on the public directory).
+    assert debug.resolve("/media/partners/logos/central.png").func.__name__ == "serve"
 
 
 def test_photos_uploaded_before_move_to_the_private_storage(db):
