@@ -75,6 +75,8 @@ def _api_error(exc: DjangoValidationError) -> ApiValidationError:
 class CanEditOrReadOnly(BasePermission):
     """Anyone reads; writing needs an account, and partners.permissions.can_edit_partner."""
 
+    anonymous_methods = SAFE_METHODS  # the schema marks reads as needing no credentials
+
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or bool(
             request.user and request.user.is_authenticated
