@@ -20,6 +20,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from otop_portal.filters import StrictBooleanFilter
 from otop_portal.models import Province, Role
 from partners.models import (
     Channel,
@@ -205,6 +206,8 @@ class ChannelFilter(django_filters.FilterSet):
     province = django_filters.CharFilter(
         method="serves_province", label="serves this province code (or the whole country)"
     )
+    nationwide = StrictBooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Channel
@@ -359,8 +362,8 @@ class RequirementVersionSerializer(serializers.ModelSerializer):
 class RequirementFilter(ChannelFilter):
     partner = django_filters.CharFilter(field_name="channel__partner__code", label="partner code")
     kind = django_filters.ChoiceFilter(field_name="channel__kind", choices=ChannelKind.choices)
-    nationwide = django_filters.BooleanFilter(field_name="channel__nationwide")
-    is_active = django_filters.BooleanFilter(field_name="channel__is_active")
+    nationwide = StrictBooleanFilter(field_name="channel__nationwide")
+    is_active = StrictBooleanFilter(field_name="channel__is_active")
 
     class Meta:
         model = ChannelRequirement
