@@ -75,6 +75,8 @@ class PortalAutoSchema(AutoSchema):
 
         if operation.get("requestBody") or queried:
             yield "400", self._refusal("400", "The request is not valid.", INVALID_REQUEST)
+        if operation.get("requestBody"):
+            yield "415", self._refusal("415", "The body is not in a media type listed here.")
         yield (
             "401",
             self._refusal(

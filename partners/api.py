@@ -14,7 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, parsers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -425,6 +425,9 @@ class RequirementViewSet(
     serializer_class = RequirementSerializer
     permission_classes = [CanEditOrReadOnly]
     filterset_class = RequirementFilter
+    # JSON only: the rules and preferred criteria are lists of objects, which form data cannot
+    # carry (DRF would read them as absent and keep the old ones).
+    parser_classes = [parsers.JSONParser]
     lookup_field = "channel__code"
     lookup_url_kwarg = "channel"
 
