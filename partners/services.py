@@ -34,6 +34,9 @@ from partners.sentences import NameBook, join_and
 from partners.signals import partner_left
 from producers.models import Category, CertificationType, ProducerType, SubCategory
 
+# What a form or the API fills in, declared once: the forms, the serializers and these services
+# read these lists, so a new field is one edit here. Many-to-many fields (the provinces, the
+# categories and sub-types) are set once the row is saved.
 CHANNEL_FIELDS = (
     "kind",
     "name_th",
@@ -41,9 +44,12 @@ CHANNEL_FIELDS = (
     "description_th",
     "description_en",
     "nationwide",
+    "provinces",
     "is_active",
 )
 REQUIREMENT_FIELDS = (
+    "categories",
+    "subcategories",
     "producer_types",
     "min_star_level",
     "gtin_required",
@@ -55,6 +61,9 @@ REQUIREMENT_FIELDS = (
     "notes_th",
     "notes_en",
 )
+MANY_TO_MANY = ("provinces", "categories", "subcategories")
+CHANNEL_VALUES = tuple(f for f in CHANNEL_FIELDS if f not in MANY_TO_MANY)
+REQUIREMENT_VALUES = tuple(f for f in REQUIREMENT_FIELDS if f not in MANY_TO_MANY)
 PARTNER_FIELDS = (
     "name_th",
     "name_en",
@@ -343,10 +352,10 @@ def requirement_save(
     categories = list(requirement_data.pop("categories", requirement.categories.all()))
     subcategories = list(requirement_data.pop("subcategories", requirement.subcategories.all()))
     for name, value in channel_data.items():
-        if name in CHANNEL_FIELDS:
+        if name in CHANNEL_VALUES:
             setattr(channel, name, value)
     for name, value in requirement_data.items():
-        if name in REQUIREMENT_FIELDS:
+        if name in REQUIREMENT_VALUES:
             setattr(requirement, name, value)
     if "producer_types" in requirement_data:
         requirement.producer_types = sorted(set(requirement.producer_types or []))
@@ -406,12 +415,12 @@ def channel_create(
     channel = Channel(
         partner=partner,
         code=code,
-        **{k: v for k, v in channel_data.items() if k in CHANNEL_FIELDS},
+        **{k: v for k, v in channel_data.items() if k in CHANNEL_VALUES},
     )
     requirement = ChannelRequirement(
         channel=channel,
         version=1,
-        **{k: v for k, v in requirement_data.items() if k in REQUIREMENT_FIELDS},
+        **{k: v for k, v in requirement_data.items() if k in REQUIREMENT_VALUES},
     )
     requirement.producer_types = sorted(set(requirement.producer_types or []))
     rules = list(certificate_rules or [])

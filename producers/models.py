@@ -105,6 +105,52 @@ LEGAL_IDENTITY_FIELDS = (
     "community_enterprise_code",
 )
 
+# What the owner fills in, declared once: the forms, the API's serializers, the services that
+# save them and the "my data" export all read these lists, so a new field is one edit here.
+# The producer's profile, by registration step:
+STEP_FIELDS = {
+    "identity": list(LEGAL_IDENTITY_FIELDS),
+    "address": [
+        "house_no",
+        "moo",
+        "street",
+        "province",
+        "district_code",
+        "subdistrict_code",
+        "postal_code",
+    ],
+    "contact": ["phone", "line_id", "member_count", "community_roles"],
+    "confirm": [],
+}
+PRODUCT_FIELDS = [
+    "name_th",
+    "name_en",
+    "category",
+    "subcategory",
+    "description",
+    "price",
+    "price_unit",
+    "pack_size",
+    "weight_grams",
+    "shelf_life_days",
+    "storage_conditions",
+    "monthly_capacity",
+    "lead_time_days",
+    "gtin",
+    "status",
+]
+CERTIFICATION_FIELDS = [
+    "type",
+    "number",
+    "issuer",
+    "issued_on",
+    "expires_on",
+    "scope",
+    "products",  # many-to-many: the services set it after saving
+    "star_level",
+    "award_year",
+]
+
 
 class Producer(models.Model):
     """A registered OTOP producer: a community group, a single owner or an SME.
