@@ -6,13 +6,11 @@ THAI_PDF_FONT_BOLD in the settings), shaped with HarfBuzz so tone marks sit righ
 
 from __future__ import annotations
 
-import io
-
-import defusedcsv.csv as defused_csv
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from otop_portal.spreadsheets import csv_bytes
 from producers.models import Producer
 from producers.validators import mask_national_id
 
@@ -114,32 +112,29 @@ def letters_pdf(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str
     return bytes(pdf.output())
 
 
-def codes_csv(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str) -> str:
-    """The same codes as a spreadsheet, a row per producer, for handing out in bulk."""
-    out = io.StringIO()
-    writer = defused_csv.writer(out)
+def codes_csv(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str) -> bytes:
+    """The same codes as a spreadsheet (UTF-8 with BOM, cells neutralised), a row per
+    producer, for handing out in bulk."""
     expires = timezone.localdate(expires_at)
-    writer.writerow(
+    headers = [
+        _("Producer"),
+        _("District"),
+        _("Subdistrict"),
+        _("National ID"),
+        _("Claim code"),
+        _("Valid until"),
+        _("Where to claim"),
+    ]
+    records = (
         [
-            _("Producer"),
-            _("District"),
-            _("Subdistrict"),
-            _("National ID"),
-            _("Claim code"),
-            _("Valid until"),
-            _("Where to claim"),
+            producer.name_th,
+            producer.district.name_th if producer.district else "",
+            producer.subdistrict.name_th if producer.subdistrict else "",
+            mask_national_id(producer.national_id or ""),
+            code,
+            expires,
+            claim_url,
         ]
+        for producer, code in pairs
     )
-    for producer, code in pairs:
-        writer.writerow(
-            [
-                producer.name_th,
-                producer.district.name_th if producer.district else "",
-                producer.subdistrict.name_th if producer.subdistrict else "",
-                mask_national_id(producer.national_id or ""),
-                code,
-                expires.isoformat(),
-                claim_url,
-            ]
-        )
-    return out.getvalue()
+    return csv_bytes(headers, records)

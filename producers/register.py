@@ -1330,13 +1330,14 @@ def template_csv() -> str:
 
 def report_workbook(register_import: RegisterImport, out: IO[bytes]) -> None:
     """The report as an Excel workbook: the counts, then each rejected row (streamed)."""
-    from defusedcsv.csv import _escape  # same escaping as the officers' exports
     from openpyxl import Workbook
+
+    from otop_portal.spreadsheets import neutralise
 
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(_("Summary"))
     ri = register_import
-    summary.append([_("File"), _escape(ri.filename)])
+    summary.append([_("File"), neutralise(ri.filename)])
     summary.append([_("Dry run"), _("yes") if ri.dry_run else _("no")])
     summary.append([_("Rows"), ri.processed_rows])
     summary.append([_("Created"), ri.created])
@@ -1348,5 +1349,7 @@ def report_workbook(register_import: RegisterImport, out: IO[bytes]) -> None:
     sheet = wb.create_sheet(_("Rejected rows"))
     sheet.append([_("Line"), _("Column"), _("Reason (Thai)"), _("Reason (English)")])
     for r in ri.rejections.order_by("line", "pk").iterator(chunk_size=2000):
-        sheet.append([r.line, column_label(r.column), _escape(r.reason_th), _escape(r.reason_en)])
+        sheet.append(
+            [r.line, column_label(r.column), neutralise(r.reason_th), neutralise(r.reason_en)]
+        )
     wb.save(out)

@@ -171,7 +171,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
         claim_url = request.build_absolute_uri(reverse("producers:claim"))
         stamp = f"{timezone.localdate():%Y%m%d}"
         if fmt == "csv":
-            content = "\ufeff" + codes_csv(pairs, expires_at=expires_at, claim_url=claim_url)
+            content = codes_csv(pairs, expires_at=expires_at, claim_url=claim_url)
             return _file_response(content, f"claim-codes-{stamp}.csv", "text/csv; charset=utf-8")
         content = letters_pdf(pairs, expires_at=expires_at, claim_url=claim_url)
         return _file_response(content, f"claim-letters-{stamp}.pdf", "application/pdf")
