@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from otop_portal.spreadsheets import csv_bytes
+from otop_portal import spreadsheets
 from producers.models import Producer
 from producers.validators import mask_national_id
 
@@ -113,8 +113,8 @@ def letters_pdf(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str
 
 
 def codes_csv(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str) -> bytes:
-    """The same codes as a spreadsheet (UTF-8 with BOM, cells neutralised), a row per
-    producer, for handing out in bulk."""
+    """The same codes as a spreadsheet, a row per producer, for handing out in bulk
+    (otop_portal.spreadsheets: UTF-8 with a BOM, cells neutralised)."""
     expires = timezone.localdate(expires_at)
     headers = [
         _("Producer"),
@@ -125,16 +125,18 @@ def codes_csv(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str) 
         _("Valid until"),
         _("Where to claim"),
     ]
-    records = (
-        [
-            producer.name_th,
-            producer.district.name_th if producer.district else "",
-            producer.subdistrict.name_th if producer.subdistrict else "",
-            mask_national_id(producer.national_id or ""),
-            code,
-            expires,
-            claim_url,
-        ]
-        for producer, code in pairs
+    return spreadsheets.csv_bytes(
+        headers,
+        (
+            [
+                producer.name_th,
+                producer.district.name_th if producer.district else "",
+                producer.subdistrict.name_th if producer.subdistrict else "",
+                mask_national_id(producer.national_id or ""),
+                code,
+                expires,
+                claim_url,
+            ]
+            for producer, code in pairs
+        ),
     )
-    return csv_bytes(headers, records)
