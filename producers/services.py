@@ -575,7 +575,9 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     address lines, phone, LINE, scanned certificates, the account's email and password; the
     account is deactivated.
     """
-    producer = Producer.objects.select_for_update().select_related("user").get(pk=producer.pk)
+    producer = (
+        Producer.objects.select_for_update(of=("self",)).select_related("user").get(pk=producer.pk)
+    )
     if producer.erased_at:
         raise ValidationError(_("This account has already been erased."))
     anonymous = {
