@@ -1,10 +1,10 @@
 """API: the partner's shortlist, read only (GET /api/v1/shortlist/, /api/v1/shortlist/{id}/).
 
-The same filters as the shortlist page (partners.portal.filters.PartnerReferralFilter) over the same
-selector, for partner members only. Decisions are made through /api/v1/referrals/{id}/accept/
-and friends (matching.api.referrals), which go through the same services as the pages. The producer's
-personal contact details are not in this API: they are shown on the product's page once the
-partner accepted it, and each view is recorded.
+The same filters as the shortlist page (partners.portal.filters.PartnerReferralFilter) over the
+same selector, for partner members only. Decisions are made through
+/api/v1/referrals/{id}/accept/ and friends (matching.api.referrals), which go through the same
+services as the pages. The producer's personal contact details are not in this API: they are
+shown on the product's page once the partner accepted it, and each view is recorded.
 """
 
 from __future__ import annotations
