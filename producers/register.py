@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -882,7 +883,7 @@ def clean_row(raw: RawRow) -> CleanRow:
     return row
 
 
-class _ReferenceHolder:
+class _ReferenceHolder(threading.local):
     """The Reference of the import running in this thread (loaded once per import)."""
 
     value: Reference | None = None
