@@ -23,7 +23,11 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import OTOP_STARS_CODE, star_rating_is_stale
+from producers.selectors import (
+    OTOP_STARS_CODE,
+    certificate_type_categories,
+    star_rating_is_stale,
+)
 
 PRODUCT_COLUMNS = (
     "id",
@@ -37,6 +41,7 @@ PRODUCT_COLUMNS = (
     "shelf_life_days",
     "monthly_capacity",
     "lead_time_days",
+    "category__perishable",
 )
 
 
@@ -123,9 +128,11 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         shelf_life,
         capacity,
         lead_time,
+        perishable,
     ) in rows:
         mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
         stars = _star_level(mine, as_of)
+        stale_stars = None if stars else _star_level(mine, as_of, stale=True)
         facts.append(
             ProductFacts(
                 product_id=pid,
@@ -139,6 +146,8 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
                 monthly_capacity=capacity,
                 lead_time_days=lead_time,
                 star_level=stars,
+                perishable=bool(perishable),
+                stale_star_level=stale_stars,
                 certificates=tuple(
                     CertificateFact(
                         type=c[2],
@@ -157,19 +166,19 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
     return facts
 
 
-def _star_level(certs: list[tuple], as_of: dt.date) -> int | None:
-    """The newest verified, unexpired, not stale OTOP Product Champion rating."""
+def _star_level(certs: list[tuple], as_of: dt.date, *, stale: bool = False) -> int | None:
+    """The newest verified, unexpired, not stale OTOP Product Champion rating; with
+    `stale=True`, the newest verified rating that has gone out of date (by its round or its
+    expiry date), for the step "renew the rating"."""
+    statuses = (CertificationStatus.VERIFIED,)
+    if stale:
+        statuses = (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED)
     best = None
     for c in certs:
-        if (
-            c[2] == OTOP_STARS_CODE
-            and c[3] == CertificationStatus.VERIFIED
-            and (c[4] is None or c[4] >= as_of)
-            and c[8]
-            and c[9]
-            and not star_rating_is_stale(c[9], as_of)
-            and (best is None or (c[9], c[8]) > best)
-        ):
+        if c[2] != OTOP_STARS_CODE or c[3] not in statuses or not (c[8] and c[9]):
+            continue
+        current = (c[4] is None or c[4] >= as_of) and not star_rating_is_stale(c[9], as_of)
+        if current != stale and (best is None or (c[9], c[8]) > best):
             best = (c[9], c[8])
     return best[1] if best else None
 
@@ -189,6 +198,7 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
             facts.monthly_capacity,
             facts.lead_time_days,
             facts.star_level,
+            facts.perishable,
             sorted((c.type, c.verified, c.expires_on) for c in facts.certificates),
             sorted(facts.valid_types(as_of)),
         )
@@ -210,7 +220,10 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
         .values_list("channel_id", "number", "snapshot")
     )
     # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
-    return [(channel_id, compile_channel(snapshot)) for channel_id, _number, snapshot in rows]
+    applies = certificate_type_categories()
+    return [
+        (channel_id, compile_channel(snapshot, applies)) for channel_id, _number, snapshot in rows
+    ]
 
 
 # --- What producers see ---------------------------------------------------------------------

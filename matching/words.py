@@ -147,8 +147,17 @@ def describe_step(step: Step, names: NameBook) -> str:
         return _("Reach %(stars)s OTOP stars at the next Product Champion round.") % {
             "stars": d["stars"]
         }
+    if a == "renew_stars":
+        return _(
+            "Renew the OTOP star rating at the next Product Champion round: your %(previous)s-star "
+            "rating is out of date, and this channel needs at least %(stars)s stars."
+        ) % {"previous": d["previous"], "stars": d["stars"]}
     if a == "add_gtin":
         return _("Add the product's barcode (GTIN/EAN-13).")
+    if a == "enter_shelf_life":
+        return _("Enter the product's shelf life: this channel needs at least %(days)s days.") % {
+            "days": _n(d["days"])
+        }
     if a == "extend_shelf_life":
         return _("Make the product keep for at least %(days)s days.") % {"days": _n(d["days"])}
     if a == "raise_capacity":

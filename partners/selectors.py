@@ -306,7 +306,10 @@ def referral_explanation(referral) -> dict[str, Any] | None:
     facts = product_facts([referral.product_id], today)
     if snapshot is None or not facts:
         return None
-    result, checks, _steps = explain(compile_channel(snapshot), facts[0], today)
+    from producers.selectors import certificate_type_categories
+
+    compiled = compile_channel(snapshot, certificate_type_categories())
+    result, checks, _steps = explain(compiled, facts[0], today)
     names = NameBook()
     return {
         "result": result,

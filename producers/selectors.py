@@ -15,6 +15,7 @@ from producers.models import (
     Certification,
     CertificationScope,
     CertificationStatus,
+    CertificationType,
     NationalIdView,
     Producer,
     ProducerEvent,
@@ -129,6 +130,19 @@ class StarRating:
     @property
     def award_year_be(self) -> int:
         return self.award_year + 543
+
+
+def certificate_type_categories() -> dict[str, list[str]]:
+    """For each certificate type that is limited to some categories, their codes (reference
+    data, editable in the admin): what the matching engine needs to know which preferred marks
+    mean something for which products. One query."""
+    out: dict[str, list[str]] = {}
+    through = CertificationType.categories.through.objects.values_list(
+        "certificationtype__code", "category__code"
+    )
+    for type_code, category_code in through:
+        out.setdefault(type_code, []).append(category_code)
+    return out
 
 
 def star_rating_is_stale(award_year: int, today: dt.date | None = None) -> bool:
