@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from matching.forms import BULK_LIMIT, IdListField
 from matching.models import DeclineReason
 from otop_portal.models import Province
+from otop_portal.thai_input import ThaiDateField
 from partners.models import (
     Channel,
     ChannelRequirement,
@@ -35,11 +36,12 @@ class PartnerForm(forms.ModelForm):
         ),
     )
 
+    mou_date = ThaiDateField(label=_("MOU signed"), required=False)
+
     class Meta:
         model = Partner
         fields = list(PARTNER_FIELDS)
         widgets = {
-            "mou_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description_th": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -229,11 +231,7 @@ class ReferralDecisionForm(forms.Form):
     listing_url = forms.URLField(
         label=_("Listing link"), required=False, assume_scheme="https", max_length=200
     )
-    listed_on = forms.DateField(
-        label=_("On sale since"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    listed_on = ThaiDateField(label=_("On sale since"), required=False)
 
     def clean(self):
         cleaned = super().clean()

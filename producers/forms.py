@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.models import Province
+from otop_portal.thai_input import BE_FROM, ThaiDateField, normalise_digits
 from producers import validators
 from producers.models import (
     Certification,
@@ -129,7 +130,7 @@ class AddressForm(forms.Form):
         province = source.get("province") or ""
         province = getattr(province, "code", province)
         district = source.get("district_code") or ""
-        postal = (source.get("postal_code") or "").strip()
+        postal = normalise_digits(source.get("postal_code") or "").strip()
         self.fields["province"].empty_label = _("Choose a province")
         # A bound form checks against the whole district, so a wrong postal code gets its own
         # message rather than "not one of the choices".
@@ -138,6 +139,9 @@ class AddressForm(forms.Form):
         self.fields["district_code"].choices = [("", _("Choose a district")), *districts]
         self.fields["subdistrict_code"].choices = [("", _("Choose a subdistrict")), *subdistricts]
         self.fields["province"].label_from_instance = _place_name
+
+    def clean_postal_code(self):
+        return normalise_digits(self.cleaned_data["postal_code"]).strip()
 
     def clean(self):
         data = super().clean()
@@ -290,7 +294,6 @@ WEIGHT_ERRORS = {
         "not in another unit."
     ),
 }
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _WEIGHT = re.compile(
     r"^(?P<number>\d{1,3}(?:[,\s]\d{3})+|\d+)(?:\.(?P<decimals>\d+))?\s*"
     r"(?P<unit>g|gr|grams?|กรัม|ก\.|kg|kgs|kilograms?|กก\.?|กิโลกรัม|กิโล)?$",
@@ -315,7 +318,7 @@ class WeightGramsField(forms.IntegerField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).translate(_THAI_DIGITS).strip()
+        text = normalise_digits(str(value)).strip()
         match = _WEIGHT.match(text)
         if match is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
@@ -380,6 +383,10 @@ class CertificationForm(forms.ModelForm):
         choices=[("", "-"), *[(n, "★" * n) for n in range(1, 6)]],
         help_text=_("OTOP stars only."),
     )
+    issued_on = ThaiDateField(label=_("Issue date"))
+    expires_on = ThaiDateField(
+        label=_("Expiry date"), required=False, help_text=_("Leave empty if it does not expire.")
+    )
     document = forms.FileField(
         label=_("Scanned certificate"),
         required=False,
@@ -400,13 +407,7 @@ class CertificationForm(forms.ModelForm):
             "star_level",
             "award_year",
         ]
-        widgets = {
-            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "scope": forms.RadioSelect,
-            "products": forms.CheckboxSelectMultiple,
-        }
-        help_texts = {"expires_on": _("Leave empty if it does not expire.")}
+        widgets = {"scope": forms.RadioSelect, "products": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, producer: Producer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -425,7 +426,7 @@ class CertificationForm(forms.ModelForm):
         if year is None:
             return None
         # Thai readers type the Buddhist year; the Christian year is accepted too.
-        if year > 2400:
+        if year >= BE_FROM:
             year -= validators.BE_OFFSET
         if not 2003 <= year <= timezone.localdate().year:
             raise ValidationError(validators.award_year_message())

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from otop_portal.models import User
+from otop_portal.templatetags.thai_dates import format_local_date
 from producers import validators
 from producers.models import (
     LEGAL_IDENTITY_FIELDS,
@@ -358,6 +359,17 @@ CERTIFICATION_FIELDS = [
 ]
 
 
+def _latest_expiry(cert: Certification) -> dt.date | None:
+    """The latest believable expiry date: the issue date plus the type's longest validity."""
+    if not (cert.issued_on and cert.type_id):
+        return None
+    years = cert.type.max_validity_years
+    try:
+        return cert.issued_on.replace(year=cert.issued_on.year + years)
+    except ValueError:  # 29 February
+        return cert.issued_on.replace(year=cert.issued_on.year + years, day=28)
+
+
 def _check_certification(cert: Certification, products: list[Product] | None) -> None:
     errors: dict[str, list[str]] = {}
     if cert.type_id:
@@ -369,6 +381,19 @@ def _check_certification(cert: Certification, products: list[Product] | None) ->
         errors["expires_on"] = [_("The expiry date must be after the issue date.")]
     if cert.issued_on and cert.issued_on > timezone.localdate():
         errors["issued_on"] = [_("The issue date cannot be in the future.")]
+    latest = _latest_expiry(cert)
+    if latest and cert.expires_on and cert.expires_on > latest and "expires_on" not in errors:
+        errors["expires_on"] = [
+            _(
+                "%(type)s is valid for at most %(years)s years, so it expires by %(date)s. "
+                "Check the year you typed."
+            )
+            % {
+                "type": cert.type.name,
+                "years": cert.type.max_validity_years,
+                "date": format_local_date(latest),
+            }
+        ]
     if cert.type_id and cert.type.code == OTOP_STARS_CODE:
         if not cert.star_level:
             errors["star_level"] = [_("Choose the number of stars (1 to 5).")]
