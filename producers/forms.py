@@ -23,6 +23,7 @@ from producers.models import (
     Producer,
     ProducerType,
     Product,
+    ProductStatus,
     SubCategory,
 )
 from producers.services import PRODUCT_FIELDS
@@ -363,6 +364,25 @@ class ProductForm(forms.ModelForm):
             "gtin": forms.TextInput(attrs={"inputmode": "numeric"}),
             "price": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # A new product asks plainly, on sale by default: a draft is matched to no channel,
+            # and producers did not find the status field to change that.
+            self.fields["status"] = forms.TypedChoiceField(
+                label=_("Ready to sell?"),
+                choices=[
+                    (ProductStatus.ACTIVE, _("Yes: put it on sale and match it to partners now")),
+                    (ProductStatus.DRAFT, _("Not yet: keep it as a draft that no partner sees")),
+                ],
+                initial=ProductStatus.ACTIVE,
+                widget=forms.RadioSelect,
+                help_text=_(
+                    "Only products on sale are matched to the partners' channels. You can "
+                    "change this later."
+                ),
+            )
 
     def clean_gtin(self):
         value = self.cleaned_data["gtin"]

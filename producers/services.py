@@ -42,6 +42,7 @@ from producers.models import (
     ProducerType,
     Product,
     ProductPhoto,
+    ProductStatus,
 )
 from producers.uploads import clean_document, clean_photo
 
@@ -311,8 +312,12 @@ def _add_photos(product: Product, photos: Iterable) -> list[ProductPhoto]:
 
 @transaction.atomic
 def product_create(*, producer: Producer, data: dict, photos: Iterable = ()) -> Product:
-    """Add a product with its photos (each checked and re-encoded). All or nothing."""
+    """Add a product with its photos (each checked and re-encoded). All or nothing. Without a
+    status it goes on sale when it is complete enough to be matched (it has a price), else it
+    starts as a draft."""
     product = Product(producer=producer, **{k: v for k, v in data.items() if k in PRODUCT_FIELDS})
+    if not data.get("status"):
+        product.status = ProductStatus.ACTIVE if product.price is not None else ProductStatus.DRAFT
     _check_product(product)
     product.save()
     _add_photos(product, photos)
