@@ -313,7 +313,9 @@ def referral_explanation(referral) -> dict[str, Any] | None:
     names = NameBook()
     return {
         "result": result,
-        "checks": [(check.outcome, describe_check(check, names)) for check in checks],
+        "checks": [
+            (check.outcome, describe_check(check, names, to_producer=False)) for check in checks
+        ],
     }
 
 

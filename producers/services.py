@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from otop_portal.emails import subject_prefix
 from otop_portal.models import User
 from otop_portal.templatetags.thai_dates import format_local_date
 from producers import validators
@@ -570,8 +571,9 @@ def _send_reminder(cert: Certification, days_left: int) -> None:
         context = {"certification": cert, "days_left": days_left, "producer": cert.producer}
         subject = render_to_string("email/certificate_expiry_subject.txt", context).strip()
         body = render_to_string("email/certificate_expiry_body.txt", context)
+        subject = subject_prefix() + subject
     send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        subject,
         body,
         settings.DEFAULT_FROM_EMAIL,
         [user.email],
