@@ -79,7 +79,7 @@ def measure_rescore() -> dict:
 def _constant_rows(facts_chunk, channels, as_of, now) -> list[tuple]:
     """The rows rematch_all writes (services.COLUMNS order), with constant results."""
     return [
-        (f.product_id, channel_id, False, 0, 0, 0, f.star_level, ch.version, 0, as_of, now)
+        (f.product_id, channel_id, False, 0, 0, 0, f.star_level, ch.version, 0, as_of, now, None)
         for f in facts_chunk
         for channel_id, ch in channels
     ]

@@ -9,10 +9,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext as _
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
-from otop_portal.models import Role
+from otop_portal.models import Role, User
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -23,11 +24,7 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import (
-    OTOP_STARS_CODE,
-    certificate_type_categories,
-    star_rating_is_stale,
-)
+from producers.selectors import certificate_type_categories, officer_covers, star_rating
 
 PRODUCT_COLUMNS = (
     "id",
@@ -131,8 +128,10 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         perishable,
     ) in rows:
         mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
-        stars = _star_level(mine, as_of)
-        stale_stars = None if stars else _star_level(mine, as_of, stale=True)
+        rating = star_rating([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
+        stars = rating.level if rating is not None and not rating.stale else None
+        # A rating from an earlier round: the step is "renew it", not "reach N stars".
+        stale_stars = rating.level if rating is not None and rating.stale else None
         facts.append(
             ProductFacts(
                 product_id=pid,
@@ -164,23 +163,6 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
             )
         )
     return facts
-
-
-def _star_level(certs: list[tuple], as_of: dt.date, *, stale: bool = False) -> int | None:
-    """The newest verified, unexpired, not stale OTOP Product Champion rating; with
-    `stale=True`, the newest verified rating that has gone out of date (by its round or its
-    expiry date), for the step "renew the rating"."""
-    statuses = (CertificationStatus.VERIFIED,)
-    if stale:
-        statuses = (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED)
-    best = None
-    for c in certs:
-        if c[2] != OTOP_STARS_CODE or c[3] not in statuses or not (c[8] and c[9]):
-            continue
-        current = (c[4] is None or c[4] >= as_of) and not star_rating_is_stale(c[9], as_of)
-        if current != stale and (best is None or (c[9], c[8]) > best):
-            best = (c[9], c[8])
-    return best[1] if best else None
 
 
 def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
@@ -498,4 +480,50 @@ def referrals_visible_to(user) -> QuerySet:
         "channel",
         "channel__partner",
         "proposed_by",
+    )
+
+
+# --- Who is shown how ----------------------------------------------------------------------------
+
+
+def person_shown_to(viewer, person) -> str:
+    """How `person` is named to `viewer`: by full name; without one, by email to officers and
+    administrators and by role to producers and partner members, who never see staff emails.
+    None is the portal itself (a lapse found by re-scoring)."""
+    if person is None:
+        return _("the portal")
+    if person.full_name:
+        return person.full_name
+    if viewer.role in (Role.OFFICER, Role.ADMIN):
+        return person.email
+    return str(person.get_role_display())
+
+
+def products_proposable_by(user) -> QuerySet[Product]:
+    """Products the user may put forward: a producer their own, an officer those of their
+    provinces (all when national), an administrator all; nobody else any."""
+    products = Product.objects.select_related("producer")
+    if user.role == Role.PRODUCER:
+        return products.filter(producer__user=user)
+    if user.role in (Role.OFFICER, Role.ADMIN):
+        return products.filter(producer__in=officer_producers(user))
+    return products.none()
+
+
+def can_view_certification_document(viewer: User, certification: Certification) -> bool:
+    """The owner, officers of the producer's province (or national) and administrators; and
+    a partner member, for a verified certificate of a producer with a product referred to
+    (visible to) the member's partner."""
+    if not viewer.is_authenticated:
+        return False
+    producer = certification.producer
+    if viewer.role == Role.PARTNER:
+        return (
+            certification.status == CertificationStatus.VERIFIED
+            and referrals_visible_to(viewer).filter(product__producer_id=producer.pk).exists()
+        )
+    return (
+        viewer.pk == producer.user_id
+        or viewer.role == Role.ADMIN
+        or officer_covers(viewer, producer)
     )

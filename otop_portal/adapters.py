@@ -4,6 +4,7 @@ from django.utils.encoding import force_str
 
 from otop_portal.emails import PortalSite, subject_prefix
 from otop_portal.models import Role
+from otop_portal.notifications import site_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,7 +17,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # allauth greets "Hello from <site name>!": the portal's name, not the request's host.
-        super().send_mail(template_prefix, email, {**context, "current_site": PortalSite.current()})
+        super().send_mail(
+            template_prefix, email, {**context, "current_site": PortalSite.at(site_url())}
+        )
 
     def format_email_subject(self, subject: str) -> str:
         return subject_prefix() + force_str(subject)

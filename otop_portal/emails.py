@@ -28,7 +28,6 @@ class PortalSite:
     domain: str
 
     @classmethod
-    def current(cls) -> PortalSite:
-        from otop_portal.notifications import site_url
-
-        return cls(name=portal_name(), domain=urlsplit(site_url()).netloc)
+    def at(cls, url: str) -> PortalSite:
+        """The portal at this address (notifications.site_url), in the active language."""
+        return cls(name=portal_name(), domain=urlsplit(url).netloc)

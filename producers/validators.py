@@ -16,7 +16,7 @@ from stdnum import ean
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.th import moa, pin
 
-from otop_portal.thai_input import normalise_digits
+from otop_portal.thai_input import BE_FROM, normalise_digits
 
 BE_OFFSET = 543
 _SEPARATORS = re.compile(r"[\s\-./]")
@@ -226,6 +226,16 @@ def award_year_message() -> str:
         "OTOP stars have been awarded since 2546 (2003); the year must be between 2546 and "
         "this year."
     )
+
+
+def validate_award_year(year: int, today: dt.date | None = None) -> int:
+    """The year OTOP stars were awarded, typed in the Buddhist or the Christian era, as a
+    Christian year between 2003 (the first round) and this year."""
+    if year >= BE_FROM:
+        year -= BE_OFFSET
+    if not 2003 <= year <= (today or dt.date.today()).year:
+        raise ValidationError(award_year_message(), code="award_year")
+    return year
 
 
 # Certification types whose number format is known: type code -> validator.

@@ -20,7 +20,7 @@ def mark_results_stale(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("matching", "0005_matchresult_match_eligible_order"),
-        ("producers", "0005_perishable_categories_and_certificate_scope"),
+        ("producers", "0006_perishable_categories_and_certificate_scope"),
     ]
 
     operations = [migrations.RunPython(mark_results_stale, migrations.RunPython.noop)]

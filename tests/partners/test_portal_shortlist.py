@@ -184,11 +184,11 @@ def test_the_score_shown_is_the_pairs_stored_score(client, partner, officer, cen
     client.force_login(partner)
     response = client.get(HOME)
     assert response.context["page"].object_list[0].score == 77
-    assert '>77</summary>' in response.content.decode()
+    assert ">77</summary>" in response.content.decode()
 
 
 def test_the_shortlist_is_paginated(client, partner, officer, central_channel, monkeypatch):
-    monkeypatch.setattr("partners.portal_views.SHORTLIST_PER_PAGE", 2)
+    monkeypatch.setattr("partners.portal.views.SHORTLIST_PER_PAGE", 2)
     sent_referrals(3, channel=central_channel, officer=officer)
     client.force_login(partner)
     first = client.get(HOME, {"ordering": "sent"})
