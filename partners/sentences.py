@@ -166,9 +166,11 @@ def describe_requirement(snapshot: dict, names: NameBook | None = None) -> list[
     if s.get("gtin_required"):
         out.append(_("Every product needs a barcode (GTIN, for example EAN-13)."))
     if s.get("min_shelf_life_days"):
-        perishable = names.perishable_categories(s.get("categories") or [])
+        accepted = s.get("categories") or []
+        perishable = names.perishable_categories(accepted)
         days = _number(s["min_shelf_life_days"])
-        if perishable:
+        # Said with its scope only when the channel also takes products that do not perish.
+        if perishable and not (accepted and len(perishable) == len(accepted)):
             out.append(
                 _(
                     "Products that keep for a limited time (%(categories)s) need a shelf life of "
