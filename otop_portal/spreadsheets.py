@@ -114,25 +114,35 @@ def csv_bytes(headers: list[str], records: Iterable[list[Any]]) -> bytes:
     return out.getvalue()
 
 
-def write_xlsx(title: str, headers: list[str], records: Iterable[list[Any]], out: IO[bytes]) -> int:
-    """Writes one sheet named `title` (bold header row kept in view) to `out` as an Excel
-    workbook; returns the number of records."""
-    workbook = Workbook(write_only=True)
+def xlsx_sheet(
+    workbook: Workbook, title: str, headers: list[str] | None, records: Iterable[list[Any]]
+) -> int:
+    """Adds a sheet named `title` to a write-only workbook: a bold header row kept in view (none
+    when `headers` is None), then the records. Returns the number of records."""
     # A sheet title is at most 31 characters, without []:*?/\
     sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31])
-    sheet.freeze_panes = "A2"  # the header row stays in view
-    for index in range(len(headers)):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = 20
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=neutralise(header))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    if headers is not None:
+        sheet.freeze_panes = "A2"  # the header row stays in view
+        for index in range(len(headers)):
+            sheet.column_dimensions[get_column_letter(index + 1)].width = 20
+        bold = Font(bold=True)
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=neutralise(str(header)))
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
     count = 0
     for record in records:
         sheet.append([xlsx_cell(v) for v in record])
         count += 1
+    return count
+
+
+def write_xlsx(title: str, headers: list[str], records: Iterable[list[Any]], out: IO[bytes]) -> int:
+    """Writes one sheet (xlsx_sheet) to `out` as an Excel workbook; returns the number of
+    records."""
+    workbook = Workbook(write_only=True)
+    count = xlsx_sheet(workbook, title, headers, records)
     workbook.save(out)
     return count

@@ -302,6 +302,37 @@ def _replace_preferred(requirement: ChannelRequirement, preferred: list[Preferre
             row.provinces.set(item.get("provinces") or [])
 
 
+def _validate_and_save(
+    *,
+    channel: Channel,
+    requirement: ChannelRequirement,
+    provinces: list[Province],
+    categories: list[Category],
+    subcategories: list[SubCategory],
+    rules: list[Rule],
+    preferred: list[Preferred],
+    by: User | None,
+) -> None:
+    """Checks the whole result (_validate), then saves the channel and its requirement with
+    their many-to-many fields. The rules and preferred criteria are the caller's to replace."""
+    _validate(
+        channel=channel,
+        requirement=requirement,
+        provinces=provinces,
+        categories=categories,
+        subcategories=subcategories,
+        rules=rules,
+        preferred=preferred,
+    )
+    channel._history_user = by
+    channel.save()
+    channel.provinces.set(provinces)
+    requirement.channel = channel
+    requirement.save()
+    requirement.categories.set(categories)
+    requirement.subcategories.set(subcategories)
+
+
 def _record_version(
     requirement: ChannelRequirement, *, by: User | None, note: str
 ) -> RequirementVersion:
@@ -362,7 +393,7 @@ def requirement_save(
     rules = current_rules(requirement) if certificate_rules is None else certificate_rules
     wanted = current_preferred(requirement) if preferred is None else preferred
 
-    _validate(
+    _validate_and_save(
         channel=channel,
         requirement=requirement,
         provinces=provinces,
@@ -370,14 +401,8 @@ def requirement_save(
         subcategories=subcategories,
         rules=rules,
         preferred=wanted,
+        by=by,
     )
-
-    channel._history_user = by
-    channel.save()
-    channel.provinces.set(provinces)
-    requirement.save()
-    requirement.categories.set(categories)
-    requirement.subcategories.set(subcategories)
     if certificate_rules is not None:
         _replace_rules(requirement, certificate_rules)
     if preferred is not None:
@@ -425,7 +450,7 @@ def channel_create(
     requirement.producer_types = sorted(set(requirement.producer_types or []))
     rules = list(certificate_rules or [])
     wanted = list(preferred or [])
-    _validate(
+    _validate_and_save(
         channel=channel,
         requirement=requirement,
         provinces=provinces,
@@ -433,14 +458,8 @@ def channel_create(
         subcategories=subcategories,
         rules=rules,
         preferred=wanted,
+        by=by,
     )
-    channel._history_user = by
-    channel.save()
-    channel.provinces.set(provinces)
-    requirement.channel = channel
-    requirement.save()
-    requirement.categories.set(categories)
-    requirement.subcategories.set(subcategories)
     _replace_rules(requirement, rules)
     _replace_preferred(requirement, wanted)
     _record_version(requirement, by=by, note=note or _("Channel created"))

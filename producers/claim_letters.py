@@ -6,13 +6,11 @@ THAI_PDF_FONT_BOLD in the settings), shaped with HarfBuzz so tone marks sit righ
 
 from __future__ import annotations
 
-import io
-
-import defusedcsv.csv as defused_csv
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from otop_portal import spreadsheets
 from producers.models import Producer
 from producers.validators import mask_national_id
 
@@ -114,32 +112,31 @@ def letters_pdf(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str
     return bytes(pdf.output())
 
 
-def codes_csv(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str) -> str:
-    """The same codes as a spreadsheet, a row per producer, for handing out in bulk."""
-    out = io.StringIO()
-    writer = defused_csv.writer(out)
+def codes_csv(pairs: list[tuple[Producer, str]], *, expires_at, claim_url: str) -> bytes:
+    """The same codes as a spreadsheet, a row per producer, for handing out in bulk
+    (otop_portal.spreadsheets: UTF-8 with a BOM, cells neutralised)."""
     expires = timezone.localdate(expires_at)
-    writer.writerow(
-        [
-            _("Producer"),
-            _("District"),
-            _("Subdistrict"),
-            _("National ID"),
-            _("Claim code"),
-            _("Valid until"),
-            _("Where to claim"),
-        ]
-    )
-    for producer, code in pairs:
-        writer.writerow(
+    headers = [
+        _("Producer"),
+        _("District"),
+        _("Subdistrict"),
+        _("National ID"),
+        _("Claim code"),
+        _("Valid until"),
+        _("Where to claim"),
+    ]
+    return spreadsheets.csv_bytes(
+        headers,
+        (
             [
                 producer.name_th,
                 producer.district.name_th if producer.district else "",
                 producer.subdistrict.name_th if producer.subdistrict else "",
                 mask_national_id(producer.national_id or ""),
                 code,
-                expires.isoformat(),
+                expires,
                 claim_url,
             ]
-        )
-    return out.getvalue()
+            for producer, code in pairs
+        ),
+    )

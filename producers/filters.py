@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from otop_portal.filters import IntegerFilter
 from otop_portal.thai_input import ThaiDateFilter
 from producers.models import (
     Certification,
@@ -55,7 +56,7 @@ class CertificationFilter(django_filters.FilterSet):
         lookup_expr="lte",
         label="expires on or before (YYYY-MM-DD; a year from 2400 on is a Buddhist year)",
     )
-    product = django_filters.NumberFilter(field_name="products", label="covers this product (id)")
+    product = IntegerFilter(field_name="products", label="covers this product (id)")
 
     class Meta:
         model = Certification

@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from otop_portal import spreadsheets
 from otop_portal.dates import DateNotUnderstood, parse_date
 from otop_portal.models import Province, User
 from producers import services, signals, validators
@@ -881,7 +883,7 @@ def clean_row(raw: RawRow) -> CleanRow:
     return row
 
 
-class _ReferenceHolder:
+class _ReferenceHolder(threading.local):
     """The Reference of the import running in this thread (loaded once per import)."""
 
     value: Reference | None = None
@@ -1319,33 +1321,34 @@ def template_workbook(out: IO[bytes]) -> None:
     wb.save(out)
 
 
-def template_csv() -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.th for c in COLUMNS])
-    writer.writerow([c.example for c in COLUMNS])
-    return buffer.getvalue()
+def template_csv() -> bytes:
+    """The column layout as CSV (otop_portal.spreadsheets: UTF-8 with a BOM for Excel)."""
+    return spreadsheets.csv_bytes([c.th for c in COLUMNS], [[c.example for c in COLUMNS]])
 
 
 def report_workbook(register_import: RegisterImport, out: IO[bytes]) -> None:
-    """The report as an Excel workbook: the counts, then each rejected row (streamed)."""
-    from defusedcsv.csv import _escape  # same escaping as the officers' exports
+    """The report as an Excel workbook: the counts, then each rejected row (streamed).
+    Written by otop_portal.spreadsheets, as every export is (text cells neutralised)."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Summary"))
     ri = register_import
-    summary.append([_("File"), _escape(ri.filename)])
-    summary.append([_("Dry run"), _("yes") if ri.dry_run else _("no")])
-    summary.append([_("Rows"), ri.processed_rows])
-    summary.append([_("Created"), ri.created])
-    summary.append([_("Updated"), ri.updated])
-    summary.append([_("Unchanged"), ri.unchanged])
-    summary.append([_("Rejected"), ri.rejected])
+    summary = [
+        [_("File"), ri.filename],
+        [_("Dry run"), _("yes") if ri.dry_run else _("no")],
+        [_("Rows"), ri.processed_rows],
+        [_("Created"), ri.created],
+        [_("Updated"), ri.updated],
+        [_("Unchanged"), ri.unchanged],
+        [_("Rejected"), ri.rejected],
+    ]
     if ri.failure:
         summary.append([_("The file could not be read"), ri.failure])
-    sheet = wb.create_sheet(_("Rejected rows"))
-    sheet.append([_("Line"), _("Column"), _("Reason (Thai)"), _("Reason (English)")])
-    for r in ri.rejections.order_by("line", "pk").iterator(chunk_size=2000):
-        sheet.append([r.line, column_label(r.column), _escape(r.reason_th), _escape(r.reason_en)])
+    spreadsheets.xlsx_sheet(wb, _("Summary"), None, summary)
+    rejected = (
+        [r.line, column_label(r.column), r.reason_th, r.reason_en]
+        for r in ri.rejections.order_by("line", "pk").iterator(chunk_size=2000)
+    )
+    headers = [_("Line"), _("Column"), _("Reason (Thai)"), _("Reason (English)")]
+    spreadsheets.xlsx_sheet(wb, _("Rejected rows"), headers, rejected)
     wb.save(out)

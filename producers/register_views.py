@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from otop_portal import spreadsheets
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from producers import claims, register
@@ -34,7 +35,8 @@ from producers.validators import mask_national_id
 IMPORTS_PER_PAGE = 20
 REJECTIONS_PER_PAGE = 50
 RECORDS_PER_PAGE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = spreadsheets.CONTENT_TYPES["xlsx"]
+CSV = spreadsheets.CONTENT_TYPES["csv"]
 
 
 def _file_response(content: bytes | str, filename: str, content_type: str) -> HttpResponse:
@@ -136,9 +138,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
     """The column layout with an example row: ?format=xlsx (default) or csv."""
     _require_importer(request)
     if request.GET.get("format") == "csv":
-        # A BOM so that Excel opens the Thai headers as UTF-8.
-        content = "\ufeff" + register.template_csv()
-        return _file_response(content, "otop-register-template.csv", "text/csv; charset=utf-8")
+        content = register.template_csv()
+        return _file_response(content, "otop-register-template.csv", CSV)
     out = io.BytesIO()
     register.template_workbook(out)
     return _file_response(out.getvalue(), "otop-register-template.xlsx", XLSX)
@@ -171,8 +172,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
         claim_url = request.build_absolute_uri(reverse("producers:claim"))
         stamp = f"{timezone.localdate():%Y%m%d}"
         if fmt == "csv":
-            content = "\ufeff" + codes_csv(pairs, expires_at=expires_at, claim_url=claim_url)
-            return _file_response(content, f"claim-codes-{stamp}.csv", "text/csv; charset=utf-8")
+            content = codes_csv(pairs, expires_at=expires_at, claim_url=claim_url)
+            return _file_response(content, f"claim-codes-{stamp}.csv", CSV)
         content = letters_pdf(pairs, expires_at=expires_at, claim_url=claim_url)
         return _file_response(content, f"claim-letters-{stamp}.pdf", "application/pdf")
     page = Paginator(records.order_by("name_th", "pk"), RECORDS_PER_PAGE).get_page(

@@ -174,6 +174,20 @@ def producer_submit(*, producer: Producer, by: User, consent: bool) -> Producer:
     Allowed from draft or returned. Raises ValidationError naming what is missing.
     """
     producer = Producer.objects.select_for_update().get(pk=producer.pk)
+    if producer.status == ProducerStatus.VERIFIED and not producer.privacy_consented_at:
+        # A register record, claimed: already verified by the state; its new owner only
+        # accepts the privacy notice.
+        if not consent:
+            raise ValidationError(
+                {"consent": _("Tick the box to agree to the privacy notice before you submit.")}
+            )
+        producer.privacy_consent_version = settings.PRIVACY_NOTICE_VERSION
+        producer.privacy_consented_at = timezone.now()
+        producer._change_reason = "privacy notice accepted (register record)"
+        producer.save(
+            update_fields=["privacy_consent_version", "privacy_consented_at", "updated_at"]
+        )
+        return producer
     if producer.status not in (ProducerStatus.DRAFT, ProducerStatus.RETURNED):
         raise ValidationError(_("This profile has already been sent for review."))
     if not consent:
@@ -593,7 +607,9 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     address lines, phone, LINE, scanned certificates, the account's email and password; the
     account is deactivated.
     """
-    producer = Producer.objects.select_for_update().select_related("user").get(pk=producer.pk)
+    producer = (
+        Producer.objects.select_for_update(of=("self",)).select_related("user").get(pk=producer.pk)
+    )
     if producer.erased_at:
         raise ValidationError(_("This account has already been erased."))
     anonymous = {

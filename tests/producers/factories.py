@@ -82,6 +82,9 @@ class RegisterRecordFactory(ProducerFactory):
 
     user = None
     status = ProducerStatus.VERIFIED
+    privacy_consent_version = ""  # nobody has accepted the notice for it yet
+    privacy_consented_at = None
+    community_roles = factory.LazyFunction(list)
     register_key_hash = factory.LazyAttribute(
         lambda o: national_id_hash(f"register:{o.national_id}")
     )

@@ -223,3 +223,18 @@ def test_a_wrong_claim_on_the_page_says_so_without_telling_more(client, record, 
     )
     assert response.status_code == 200
     assert NO_MATCH in response.content.decode()
+
+
+def test_a_claimed_record_asks_its_owner_only_to_accept_the_privacy_notice(
+    client, record, officer, producer
+):
+    code = _issue(record, officer)
+    _claim(producer, "1101700230708", code)
+    client.force_login(producer)
+    page = client.get(reverse("producers:register_step", args=["confirm"])).content.decode()
+    assert 'name="consent"' in page
+    response = client.post(reverse("producers:register_step", args=["confirm"]), {"consent": "on"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.privacy_consented_at is not None
+    assert record.status == "verified"  # not sent back for review

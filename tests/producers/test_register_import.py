@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from unittest import mock
 
@@ -326,3 +327,16 @@ def test_the_uploaded_file_is_deleted_once_read():
     assert result.created == 1
     assert not result.file
     assert not os.path.exists(path)
+
+
+def test_a_sheet_formatted_down_to_its_last_row_ends_where_the_data_does():
+    from openpyxl import load_workbook
+
+    content = xlsx_bytes([good_row(1), good_row(2)])
+    workbook = load_workbook(io.BytesIO(content))
+    workbook.active.cell(row=1_048_576, column=1, value="")  # a million blank rows after
+    workbook.active.cell(row=1_048_576, column=2).number_format = "@"
+    out = io.BytesIO()
+    workbook.save(out)
+    result = run_import(make_import(out.getvalue(), "register.xlsx"))
+    assert (result.status, result.created, result.rejected) == ("done", 2, 0)
