@@ -25,7 +25,7 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import current_star_level, officer_covers
+from producers.selectors import certificate_type_categories, officer_covers, star_rating
 
 PRODUCT_COLUMNS = (
     "id",
@@ -39,6 +39,7 @@ PRODUCT_COLUMNS = (
     "shelf_life_days",
     "monthly_capacity",
     "lead_time_days",
+    "category__perishable",
 )
 
 
@@ -125,9 +126,13 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         shelf_life,
         capacity,
         lead_time,
+        perishable,
     ) in rows:
         mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
-        stars = current_star_level([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
+        rating = star_rating([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
+        stars = rating.level if rating is not None and not rating.stale else None
+        # A rating from an earlier round: the step is "renew it", not "reach N stars".
+        stale_stars = rating.level if rating is not None and rating.stale else None
         facts.append(
             ProductFacts(
                 product_id=pid,
@@ -141,6 +146,8 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
                 monthly_capacity=capacity,
                 lead_time_days=lead_time,
                 star_level=stars,
+                perishable=bool(perishable),
+                stale_star_level=stale_stars,
                 certificates=tuple(
                     CertificateFact(
                         type=c[2],
@@ -174,6 +181,7 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
             facts.monthly_capacity,
             facts.lead_time_days,
             facts.star_level,
+            facts.perishable,
             sorted((c.type, c.verified, c.expires_on) for c in facts.certificates),
             sorted(facts.valid_types(as_of)),
         )
@@ -195,7 +203,10 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
         .values_list("channel_id", "number", "snapshot")
     )
     # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
-    return [(channel_id, compile_channel(snapshot)) for channel_id, _number, snapshot in rows]
+    applies = certificate_type_categories()
+    return [
+        (channel_id, compile_channel(snapshot, applies)) for channel_id, _number, snapshot in rows
+    ]
 
 
 # --- What producers see ---------------------------------------------------------------------

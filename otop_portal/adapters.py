@@ -2,9 +2,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.encoding import force_str
 
 from otop_portal.access import account_refusal
+from otop_portal.emails import PortalSite, subject_prefix
 from otop_portal.models import Role
+from otop_portal.notifications import site_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,3 +29,12 @@ class AccountAdapter(DefaultAccountAdapter):
             messages.error(request, reason)
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth greets "Hello from <site name>!": the portal's name, not the request's host.
+        super().send_mail(
+            template_prefix, email, {**context, "current_site": PortalSite.at(site_url())}
+        )
+
+    def format_email_subject(self, subject: str) -> str:
+        return subject_prefix() + force_str(subject)
