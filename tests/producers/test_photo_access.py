@@ -96,7 +96,7 @@ def test_not_even_in_debug(photo):
 
 
 def test_photos_uploaded_before_move_to_the_private_storage(db):
-    migration = importlib.import_module("producers.migrations.0007_product_photos_private")
+    migration = importlib.import_module("producers.migrations.0008_product_photos_private")
     photo = factories.ProductPhotoFactory()
     name = photo.image.name
     with private_storage.open(name, "rb") as handle:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0005_matchresult_match_eligible_order'),
+        ('matching', '0006_rescore_for_perishables_and_preferred_scope'),
     ]
 
     operations = [

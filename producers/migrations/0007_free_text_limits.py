@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('producers', '0005_national_register_import_and_claims'),
+        ('producers', '0006_perishable_categories_and_certificate_scope'),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def move_photos_to_private_storage(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('producers', '0006_free_text_limits'),
+        ('producers', '0007_free_text_limits'),
     ]
 
     operations = [
