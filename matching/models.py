@@ -49,9 +49,10 @@ class MatchResult(models.Model):
                 condition=models.Q(eligible=True),
                 name="match_eligible_order",
             ),
-            models.Index(
-                fields=["-score"], condition=models.Q(eligible=False), name="match_ineligible_rank"
-            ),
+            # Every result in the API's order (eligible or not, for producers and officers):
+            # a page is the first rows of an index walk, not a sort of millions (issue 13).
+            # It also serves ?eligible=false, which had an index of its own.
+            models.Index(fields=["-score", "product", "id"], name="match_order"),
         ]
 
     def __str__(self) -> str:
