@@ -135,6 +135,7 @@ def ensure_dataset(args, url: str, log=print) -> dict:
     setup_django(url)
     from django.core.management import call_command
 
+    call_command("compiletranslations", verbosity=0)  # the Thai pages, as deployed
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
     if not fresh and _read_marker() == params:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,10 +21,12 @@ from matching import services
 from matching.filters import ReferralFilter
 from matching.forms import BulkReferralForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
-from matching.selectors import referrals_visible_to
+from matching.selectors import officer_scope_key, referrals_visible_to
 from matching.views import filter_for_page
+from otop_portal.counts import REFERRALS, cached_count
 from otop_portal.http import safe_next
 from otop_portal.models import Role
+from otop_portal.pagination import KnownCountPaginator
 from otop_portal.roles import role_required
 
 REFERRALS_PER_PAGE = 50
@@ -57,10 +58,10 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     count in each state and a form to move many at once."""
     scoped = referrals_visible_to(request.user)
     filterset = filter_for_page(ReferralFilter(request.GET, queryset=scoped, request=request))
-    page = Paginator(filterset.qs, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = dict(
-        scoped.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
-    )
+    counts = counts_by_state(scoped, f"referrals:{officer_scope_key(request.user)}")
+    page = KnownCountPaginator(
+        filterset.qs, REFERRALS_PER_PAGE, count=count_from_states(filterset, counts)
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "matching/referral_list.html",
@@ -71,6 +72,33 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "bulk_form": BulkReferralForm(),
         },
     )
+
+
+def counts_by_state(referrals, scope: str) -> dict[str, int]:
+    """How many of these referrals are in each state: kept per scope until a referral changes
+    (otop_portal/counts.py), not a COUNT over the scope's referrals on every page."""
+
+    def compute() -> dict[str, int]:
+        rows = referrals.order_by().values_list("state").annotate(n=Count("pk"))
+        return dict(rows.values_list("state", "n"))
+
+    return cached_count(REFERRALS, scope, compute)
+
+
+def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | None:
+    """The list's length when it is filtered by state alone (or not at all): the sum of those
+    states' counts. None (count the rows) when any other filter narrows it. `groups` maps a
+    state choice to the states it stands for (the partners' "ended")."""
+    filterset.is_valid()  # cleaned_data: the filters understood (the others are not applied)
+    data = filterset.form.cleaned_data
+    if any(data.get(name) for name in filterset.filters if name not in ("state", "ordering")):
+        return None
+    chosen = data.get("state") or []
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+    if not chosen:
+        return sum(counts.values())
+    groups = groups or {}
+    return sum(counts.get(state, 0) for c in chosen for state in groups.get(c, (c,)))
 
 
 @role_required(Role.OFFICER, Role.ADMIN)

@@ -12,6 +12,7 @@ from django.db.models import F, QuerySet, prefetch_related_objects
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
+from otop_portal import counts
 from otop_portal.models import Role
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
@@ -434,7 +435,10 @@ def officer_expiring_certifications(
 
 def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
     """For each of the officer's queues, how many items wait and the one waiting longest
-    (for expiring certificates: the one expiring soonest). Two queries a queue."""
+    (for expiring certificates: the one expiring soonest). The counts come from the cache
+    while no service changed a queue; one query a queue for its item."""
+    from django.utils import timezone
+
     queues = {
         "producers": officer_submitted_producers(user),
         "certificates": officer_pending_certifications(user),
@@ -446,7 +450,36 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
     referrals = referrals_visible_to(user).order_by("updated_at", "pk")
     queues["proposals"] = referrals.filter(state="proposed")  # to approve or reject
     queues["to_send"] = referrals.filter(state="approved")  # approved, not sent yet
-    return {name: {"count": qs.count(), "oldest": qs.first()} for name, qs in queues.items()}
+
+    def figures() -> dict[str, tuple[int, int | None]]:
+        return {
+            name: (qs.count(), qs.values_list("pk", flat=True).first())
+            for name, qs in queues.items()
+        }
+
+    # The counts and which item waits longest, per scope and day, until a service changes a
+    # queue (otop_portal/counts.py): a COUNT over every candidate of the country was most of
+    # this page's time at national size (issue 13). Then one query per queue for its item.
+    kinds = (counts.QUEUES, counts.REFERRALS)
+    scope = f"queues:{officer_scope_key(user)}:{today or timezone.localdate()}"
+    known = counts.cached_count(kinds, scope, figures)
+    out = {}
+    for name, qs in queues.items():
+        count, oldest_pk = known[name]
+        oldest = qs.filter(pk=oldest_pk).first() if oldest_pk else None
+        if oldest_pk and oldest is None:  # moved on meanwhile by a change no service announced
+            count, oldest = qs.count(), qs.first()
+        out[name] = {"count": count, "oldest": oldest}
+    return out
+
+
+def officer_scope_key(user) -> str:
+    """What an officer's lists depend on: every province, or the officer's own."""
+    if user.role == Role.ADMIN or (user.role == Role.OFFICER and user.is_national_officer):
+        return "all"
+    if user.role == Role.OFFICER:
+        return "p" + ".".join(str(pk) for pk in _officer_province_ids(user))
+    return f"u{user.pk}"
 
 
 # --- Referrals --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from matching.selectors import (
     matchable_products,
     product_facts,
 )
+from otop_portal.counts import REFERRALS, counts_changed
 from otop_portal.models import Role
 from producers.models import ProducerStatus
 
@@ -337,6 +338,7 @@ def referral_propose(*, product, channel, by, note: str = "") -> Referral:
             _("This product already has an open referral to this channel.")
         ) from None
     ReferralEvent.objects.create(referral=referral, actor=by, to_state=S.PROPOSED, note=note)
+    counts_changed(REFERRALS)  # the lists' and queues' counts (otop_portal/counts.py)
     return referral
 
 
@@ -398,6 +400,7 @@ def referral_transition(
     ReferralEvent.objects.create(
         referral=referral, actor=by, from_state=from_state, to_state=to_state, note=event_note
     )
+    counts_changed(REFERRALS)
     from otop_portal.notifications import notify_referral_change
 
     # In the same transaction: the move and the people told are one change (a rolled-back move,

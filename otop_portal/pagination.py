@@ -37,3 +37,13 @@ class CappedPaginator(Paginator):
     def count_is_capped(self) -> bool:
         """True when there are more rows than `count` says (and than the pages reach)."""
         return self._capped_count > self.cap
+
+
+class KnownCountPaginator(Paginator):
+    """A Paginator told its count (kept per scope in otop_portal/counts.py) instead of running
+    COUNT(*) over the list on every page; `count=None` counts as Paginator does."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # what the cached_property would have stored

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +20,16 @@ from django.views.decorators.http import require_GET, require_POST
 from matching import services
 from matching.api import person_shown_to
 from matching.models import Referral, ReferralState
-from matching.referral_views import errors_as_messages, moves_open_to, report_bulk_outcome
+from matching.referral_views import (
+    count_from_states,
+    errors_as_messages,
+    moves_open_to,
+    report_bulk_outcome,
+)
 from matching.views import filter_for_page
 from otop_portal.http import safe_next
 from otop_portal.models import Role
+from otop_portal.pagination import KnownCountPaginator
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
 from partners.filters import STATE_CHOICES, PartnerReferralFilter
@@ -61,8 +66,10 @@ def home(request: HttpRequest) -> HttpResponse:
             request.GET, queryset=partner_shortlist(request.user), request=request
         )
     )
-    page = Paginator(filterset.qs, SHORTLIST_PER_PAGE).get_page(request.GET.get("page"))
     counts = partner_state_counts(request.user)
+    page = KnownCountPaginator(
+        filterset.qs, SHORTLIST_PER_PAGE, count=count_from_states(filterset, counts)
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "partners/home.html",

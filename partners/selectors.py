@@ -238,22 +238,27 @@ def partner_shortlist(user) -> QuerySet:
 
 
 def partner_state_counts(user) -> dict[str, int]:
-    """How many of the partner's referrals are in each of SHORTLIST_STATES. One query."""
+    """How many of the partner's referrals are in each of SHORTLIST_STATES: kept per partner
+    until one of its referrals changes (otop_portal/counts.py); one query when worked out."""
     from django.db.models import Count
 
     from matching.selectors import referrals_visible_to
+    from otop_portal.counts import REFERRALS, cached_count
 
-    rows = (
-        referrals_visible_to(user)
-        .order_by()
-        .values("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    counts = dict.fromkeys(SHORTLIST_STATES, 0)
-    for state, n in rows:
-        counts["ended" if state in ENDED_STATES else state] += n
-    return counts
+    def compute() -> dict[str, int]:
+        rows = (
+            referrals_visible_to(user)
+            .order_by()
+            .values("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+        counts = dict.fromkeys(SHORTLIST_STATES, 0)
+        for state, n in rows:
+            counts["ended" if state in ENDED_STATES else state] += n
+        return counts
+
+    return cached_count(REFERRALS, f"shortlist:{user.partner_id}", compute)
 
 
 def partner_referral(user, pk: int):

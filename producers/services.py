@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from otop_portal.counts import QUEUES, counts_changed
 from otop_portal.models import User
 from producers import validators
 from producers.models import (
@@ -207,6 +208,7 @@ def producer_submit(*, producer: Producer, by: User, consent: bool) -> Producer:
         action=ProducerEvent.Action.SUBMITTED,
         data={"privacy_notice": producer.privacy_consent_version},
     )
+    counts_changed(QUEUES)
     return producer
 
 
@@ -223,6 +225,7 @@ def producer_verify(*, producer: Producer, by: User) -> Producer:
     producer._change_reason = "verified"
     producer.save()
     ProducerEvent.objects.create(producer=producer, actor=by, action=ProducerEvent.Action.VERIFIED)
+    counts_changed(QUEUES)
     return producer
 
 
@@ -242,6 +245,7 @@ def producer_return(*, producer: Producer, by: User, reason: str) -> Producer:
     ProducerEvent.objects.create(
         producer=producer, actor=by, action=ProducerEvent.Action.RETURNED, data={"reason": reason}
     )
+    counts_changed(QUEUES)
     return producer
 
 
@@ -315,6 +319,7 @@ def product_create(*, producer: Producer, data: dict, photos: Iterable = ()) -> 
     _check_product(product)
     product.save()
     _add_photos(product, photos)
+    counts_changed(QUEUES)
     return product
 
 
@@ -327,6 +332,7 @@ def product_update(*, product: Product, data: dict, photos: Iterable = ()) -> Pr
     _check_product(product)
     product.save()
     _add_photos(product, photos)
+    counts_changed(QUEUES)
     return product
 
 
@@ -417,6 +423,7 @@ def certification_create(
         _attach_document(cert, document)
     cert.save()
     cert.products.set(products if cert.scope == CertificationScope.PRODUCTS else [])
+    counts_changed(QUEUES)
     return cert
 
 
@@ -445,6 +452,7 @@ def certification_update(
         cert._change_reason = "changed by the producer: back to review"
     cert.save()
     cert.products.set(products if cert.scope == CertificationScope.PRODUCTS else [])
+    counts_changed(QUEUES)
     return cert
 
 
@@ -462,6 +470,7 @@ def certification_verify(*, certification: Certification, by: User) -> Certifica
     cert.verified_at = timezone.now()
     cert._change_reason = "verified"
     cert.save()
+    counts_changed(QUEUES)
     return cert
 
 
@@ -479,6 +488,7 @@ def certification_reject(*, certification: Certification, by: User, reason: str)
     cert.verified_at = timezone.now()
     cert._change_reason = "rejected"
     cert.save()
+    counts_changed(QUEUES)
     return cert
 
 
@@ -495,6 +505,7 @@ def certifications_expire(*, today: dt.date | None = None) -> int:
             cert._change_reason = "expired"
             cert.save(update_fields=["status", "updated_at"])
             expired += 1
+    counts_changed(QUEUES)
     return expired
 
 
@@ -632,4 +643,5 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     EmailAddress.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     ProducerEvent.objects.create(producer=producer, actor=by, action=ProducerEvent.Action.ERASED)
+    counts_changed(QUEUES)
     return producer
