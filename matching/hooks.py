@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from partners.models import RequirementVersion
+from partners.signals import partner_left
 from producers.models import Certification, Producer, Product
 
 
@@ -79,7 +80,14 @@ def _requirement_changed(sender, instance: RequirementVersion, created: bool, **
     transaction.on_commit(lambda: rematch_channel.enqueue(channel_id))
 
 
+def _partner_left(sender, partner, **kwargs):
+    from matching.services import referrals_withdraw_for_partner
+
+    referrals_withdraw_for_partner(partner=partner)
+
+
 def connect() -> None:
+    partner_left.connect(_partner_left, dispatch_uid="matching-partner-left")
     post_save.connect(_product_changed, sender=Product, dispatch_uid="matching-product")
     post_save.connect(_producer_changed, sender=Producer, dispatch_uid="matching-producer")
     post_save.connect(_certification_changed, sender=Certification, dispatch_uid="matching-cert")

@@ -9,11 +9,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext as _
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
 from otop_portal import counts
-from otop_portal.models import Role
+from otop_portal.models import Role, User
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -24,7 +25,7 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import OTOP_STARS_CODE, star_rating_is_stale
+from producers.selectors import OTOP_STARS_CODE, officer_covers, star_rating_is_stale
 
 PRODUCT_COLUMNS = (
     "id",
@@ -518,4 +519,50 @@ def referrals_visible_to(user) -> QuerySet:
         "channel",
         "channel__partner",
         "proposed_by",
+    )
+
+
+# --- Who is shown how ----------------------------------------------------------------------------
+
+
+def person_shown_to(viewer, person) -> str:
+    """How `person` is named to `viewer`: by full name; without one, by email to officers and
+    administrators and by role to producers and partner members, who never see staff emails.
+    None is the portal itself (a lapse found by re-scoring)."""
+    if person is None:
+        return _("the portal")
+    if person.full_name:
+        return person.full_name
+    if viewer.role in (Role.OFFICER, Role.ADMIN):
+        return person.email
+    return str(person.get_role_display())
+
+
+def products_proposable_by(user) -> QuerySet[Product]:
+    """Products the user may put forward: a producer their own, an officer those of their
+    provinces (all when national), an administrator all; nobody else any."""
+    products = Product.objects.select_related("producer")
+    if user.role == Role.PRODUCER:
+        return products.filter(producer__user=user)
+    if user.role in (Role.OFFICER, Role.ADMIN):
+        return products.filter(producer__in=officer_producers(user))
+    return products.none()
+
+
+def can_view_certification_document(viewer: User, certification: Certification) -> bool:
+    """The owner, officers of the producer's province (or national) and administrators; and
+    a partner member, for a verified certificate of a producer with a product referred to
+    (visible to) the member's partner."""
+    if not viewer.is_authenticated:
+        return False
+    producer = certification.producer
+    if viewer.role == Role.PARTNER:
+        return (
+            certification.status == CertificationStatus.VERIFIED
+            and referrals_visible_to(viewer).filter(product__producer_id=producer.pk).exists()
+        )
+    return (
+        viewer.pk == producer.user_id
+        or viewer.role == Role.ADMIN
+        or officer_covers(viewer, producer)
     )

@@ -47,3 +47,19 @@ class KnownCountPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         if count is not None:
             self.__dict__["count"] = count  # what the cached_property would have stored
+
+
+def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | None:
+    """The list's length when it is filtered by state alone (or not at all): the sum of those
+    states' counts. None (count the rows) when any other filter narrows it. `groups` maps a
+    state choice to the states it stands for (the partners' "ended")."""
+    filterset.is_valid()  # cleaned_data: the filters understood (the others are not applied)
+    data = filterset.form.cleaned_data
+    if any(data.get(name) for name in filterset.filters if name not in ("state", "ordering")):
+        return None
+    chosen = data.get("state") or []
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+    if not chosen:
+        return sum(counts.values())
+    groups = groups or {}
+    return sum(counts.get(state, 0) for c in chosen for state in groups.get(c, (c,)))

@@ -31,6 +31,7 @@ from partners.models import (
 )
 from partners.selectors import requirement_for_snapshot, requirement_snapshot
 from partners.sentences import NameBook, join_and
+from partners.signals import partner_left
 from producers.models import Category, CertificationType, ProducerType, SubCategory
 
 CHANNEL_FIELDS = (
@@ -474,33 +475,9 @@ def partner_set_status(*, partner: Partner, status: str, by: User) -> Partner:
             channel.is_active = False
             channel._history_user = by
             channel.save()
-        _withdraw_open_referrals(partner)
+        # matching withdraws the open referrals, in this transaction (matching.hooks).
+        partner_left.send(sender=Partner, partner=partner)
     return partner
-
-
-def _withdraw_open_referrals(partner: Partner) -> int:
-    """Withdraw (never delete) the partner's open referrals when it leaves the MOU, in
-    partner_set_status's transaction, with an audit entry each. Listed ones stay listed."""
-    from matching.models import Referral, ReferralState
-    from matching.services import referral_transition
-
-    open_states = [
-        ReferralState.PROPOSED,
-        ReferralState.APPROVED,
-        ReferralState.SENT,
-        ReferralState.ACCEPTED,
-    ]
-    ids = Referral.objects.filter(channel__partner=partner, state__in=open_states).values_list(
-        "pk", flat=True
-    )
-    for referral_id in sorted(ids):
-        referral_transition(
-            referral_id=referral_id,
-            to_state=ReferralState.WITHDRAWN,
-            by=None,
-            note=_("The partner left the MOU."),
-        )
-    return len(ids)
 
 
 def codes_to_objects(model, codes: Iterable[str]) -> list:

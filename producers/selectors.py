@@ -57,7 +57,7 @@ def producer_national_id_for(viewer: User, producer: Producer) -> str:
     return format_national_id(number)
 
 
-def _officer_covers(viewer: User, producer: Producer) -> bool:
+def officer_covers(viewer: User, producer: Producer) -> bool:
     if viewer.role != Role.OFFICER:
         return False
     if viewer.is_national_officer:
@@ -65,27 +65,6 @@ def _officer_covers(viewer: User, producer: Producer) -> bool:
     return (
         producer.province_id is not None
         and viewer.provinces.filter(pk=producer.province_id).exists()
-    )
-
-
-def can_view_certification_document(viewer: User, certification: Certification) -> bool:
-    """The owner, officers of the producer's province (or national) and administrators; and
-    a partner member, for a verified certificate of a producer with a product referred to
-    (visible to) the member's partner."""
-    if not viewer.is_authenticated:
-        return False
-    producer = certification.producer
-    if viewer.role == Role.PARTNER:
-        from matching.selectors import referrals_visible_to
-
-        return (
-            certification.status == CertificationStatus.VERIFIED
-            and referrals_visible_to(viewer).filter(product__producer_id=producer.pk).exists()
-        )
-    return (
-        viewer.pk == producer.user_id
-        or viewer.role == Role.ADMIN
-        or _officer_covers(viewer, producer)
     )
 
 

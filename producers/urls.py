@@ -1,6 +1,6 @@
 from django.urls import path
 
-from producers import views
+from producers.workspace import views
 
 app_name = "producers"
 urlpatterns = [

@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from matching.exports import EXPORTS, export_make, export_request, neutralise
 from matching.models import ExportJob, ExportStatus, ReferralState
+from matching.officer.exports import EXPORTS, export_make, export_request, neutralise
 from matching.services import referral_propose, rematch_all
 from otop_portal.models import Notification, NotificationKind, Role
 from otop_portal.notifications import describe

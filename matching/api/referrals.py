@@ -1,609 +1,57 @@
-"""Match results and referrals over the API.
-
-Match results are read-only, with the same filters as the officers' candidate page. Who sees
-what is matching.selectors.results_visible_to: a producer their own products' results, an
-officer those of their provinces, an administrator all, a partner member none until referrals
-exist (an empty list, not a refusal).
-
-Referrals: who reads which is matching.selectors.referrals_visible_to; every move goes through
-matching.services (referral_propose, referral_transition and the bulk ones), so the API and the
-pages check the same rules and refuse in the same words.
-"""
+"""Referrals over the API. Who reads which is matching.selectors.referrals_visible_to; every
+move goes through matching.services (referral_propose, referral_transition and the bulk ones), so
+the API and the pages check the same rules and refuse in the same words."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
-from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
 from matching import services
-from matching.engine import Criterion
-from matching.filters import DEFAULT_ORDERING, ORDERINGS, MatchResultApiFilter, ReferralFilter
+from matching.api.serializers import (
+    ACTIONS,
+    BULK_LIMIT,
+    CanPropose,
+    InvalidRequestSerializer,
+    IsOfficerOrAdmin,
+    ReferralAskSerializer,
+    ReferralBulkOutcomeSerializer,
+    ReferralBulkProposeOutcomeSerializer,
+    ReferralBulkProposeSerializer,
+    ReferralBulkSerializer,
+    ReferralDeclineSerializer,
+    ReferralDetailSerializer,
+    ReferralListedSerializer,
+    ReferralMessageSerializer,
+    ReferralMoveSerializer,
+    ReferralProposeSerializer,
+    ReferralRejectSerializer,
+    ReferralSerializer,
+    RefusalSerializer,
+    api_refusal,
+)
+from matching.filters import ReferralFilter
 from matching.models import (
-    DeclineReason,
-    MatchResult,
     Referral,
     ReferralEvent,
     ReferralMessage,
     ReferralState,
 )
-from matching.selectors import officer_producers, referrals_visible_to, results_visible_to
-from otop_portal.models import Role
-from partners.models import Channel
-from producers.models import Product
-
-GATE_NAMES = {c.value: c.name.lower() for c in Criterion if c < Criterion.CERTIFICATE_RULE}
-
-
-def failed_criteria_names(mask: int) -> list[str]:
-    """The failed-criteria bitmask as names: the engine's gates ("stars", "price" ...) and
-    "certificate_rule_<i>" for the channel's certificate rule i (counted from 0)."""
-    names = []
-    for bit in range(mask.bit_length()):
-        if mask >> bit & 1:
-            if bit >= Criterion.CERTIFICATE_RULE:
-                names.append(f"certificate_rule_{bit - Criterion.CERTIFICATE_RULE}")
-            else:
-                names.append(GATE_NAMES.get(bit, f"criterion_{bit}"))
-    return names
-
-
-class KeysetPagination(BasePagination):
-    """Keyset ("seek") pagination in the order the filter set gave: the next page starts after
-    the last row's (score, product id, id), so page 10,000 costs what page 1 costs, with no
-    COUNT over millions of results.
-
-    Why not DRF's CursorPagination: it keeps its position on the first ordering field only and
-    walks past equal values with an OFFSET; score has at most 101 values over ten million rows,
-    so that OFFSET would run to the tens of thousands. And it re-orders the queryset by its own
-    fixed `ordering`, which would silently undo the `ordering` filter. This class follows the
-    queryset's order (matching.filters.ORDERINGS: score either way, then product id, then id,
-    a total order) and compares all three keys. Forward only: `next`, no count.
-    """
-
-    page_size = 50
-    cursor_query_param = "cursor"
-
-    def paginate_queryset(self, queryset: QuerySet, request, view=None):
-        self.request = request
-        ordering = tuple(queryset.query.order_by) or ORDERINGS[DEFAULT_ORDERING]
-        if ordering not in ORDERINGS.values():
-            raise ValueError(
-                f"KeysetPagination needs one of matching.filters.ORDERINGS, not {ordering}"
-            )
-        self.ordering = ordering
-        after = self._decode_cursor(request)
-        if after is not None:
-            queryset = queryset.filter(_after(ordering, after))
-        rows = list(queryset.order_by(*ordering)[: self.page_size + 1])
-        self.has_next = len(rows) > self.page_size
-        self.page = rows[: self.page_size]
-        return self.page
-
-    def _decode_cursor(self, request) -> tuple[int, ...] | None:
-        encoded = request.query_params.get(self.cursor_query_param)
-        if not encoded:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(encoded.encode("ascii")).decode("ascii")
-            values = tuple(int(part) for part in raw.split("."))
-        except (ValueError, UnicodeError, binascii.Error):
-            raise NotFound("Invalid cursor.") from None
-        if len(values) != len(self.ordering):
-            raise NotFound("Invalid cursor.")
-        return values
-
-    def _encode_cursor(self, row) -> str:
-        raw = ".".join(str(getattr(row, field.lstrip("-"))) for field in self.ordering)
-        return base64.urlsafe_b64encode(raw.encode("ascii")).decode("ascii")
-
-    def get_next_link(self) -> str | None:
-        if not self.has_next:
-            return None
-        url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, self._encode_cursor(self.page[-1]))
-
-    def get_paginated_response(self, data):
-        return Response({"next": self.get_next_link(), "results": data})
-
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["results"],
-            "properties": {
-                "next": {
-                    "type": "string",
-                    "nullable": True,
-                    "format": "uri",
-                    "description": "The next page; null on the last.",
-                },
-                "results": schema,
-            },
-        }
-
-    def get_schema_operation_parameters(self, view):
-        return [
-            {
-                "name": self.cursor_query_param,
-                "required": False,
-                "in": "query",
-                "description": "Where the page starts: take it from `next`, do not build it.",
-                "schema": {"type": "string"},
-            }
-        ]
-
-
-def _after(ordering: tuple[str, ...], values: tuple[int, ...]) -> Q:
-    """Rows that come after `values` in `ordering` (fields may be descending, "-score"):
-    a > x, or a = x and (b > y, or b = y and ...)."""
-    condition = None
-    for field, value in reversed(list(zip(ordering, values, strict=True))):
-        name = field.lstrip("-")
-        beyond = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
-        condition = beyond if condition is None else beyond | (Q(**{name: value}) & condition)
-    return condition
-
-
-class MatchResultSerializer(serializers.ModelSerializer):
-    product = serializers.IntegerField(source="product_id", read_only=True)
-    product_name = serializers.CharField(
-        source="product.name_th", read_only=True, help_text="The product's name in Thai."
-    )
-    channel = serializers.CharField(source="channel.code", read_only=True)
-    partner = serializers.CharField(source="channel.partner.code", read_only=True)
-    failed_criteria = serializers.SerializerMethodField(
-        help_text="Requirements the product does not meet: category, subcategory, "
-        "producer_type, region, stars, gtin, shelf_life, capacity, lead_time, price, and "
-        "certificate_rule_<i> for the channel's certificate rule i (from 0). Empty when "
-        "eligible."
-    )
-
-    class Meta:
-        model = MatchResult
-        fields = [
-            "id",
-            "product",
-            "product_name",
-            "channel",
-            "partner",
-            "eligible",
-            "score",
-            "star_level",
-            "failed_criteria",
-            "requirement_version",
-            "computed_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_failed_criteria(self, obj: MatchResult) -> list[str]:
-        return failed_criteria_names(obj.failed)
-
-
-@extend_schema(tags=["matching"])
-class MatchResultViewSet(viewsets.ReadOnlyModelViewSet):
-    """Stored match results (product × channel), highest score first. Producers see their own
-    products' results, officers those of their provinces, administrators all; partner members
-    none yet."""
-
-    serializer_class = MatchResultSerializer
-    filterset_class = MatchResultApiFilter
-    pagination_class = KeysetPagination
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return MatchResult.objects.none()
-        return results_visible_to(self.request.user)
-
-
-# --- Referrals --------------------------------------------------------------------------------
-
-S = ReferralState
-
-# Each action and the state it moves a referral to; matching.services.TRANSITIONS says from
-# which state and in which capacity (officer, producer, partner).
-ACTIONS: dict[str, str] = {
-    "approve": S.APPROVED,
-    "reject": S.REJECTED,
-    "send": S.SENT,
-    "accept": S.ACCEPTED,
-    "decline": S.DECLINED,
-    "list": S.LISTED,
-    "withdraw": S.WITHDRAWN,
-}
-BULK_ACTIONS = ("approve", "reject", "send", "withdraw")  # the officer's review moves
-BULK_LIMIT = 500  # ids (or pairs) per bulk call
-
-# The services' own words, so the API and the pages say the same (and share a translation).
-REJECT_NEEDS_NOTE = gettext_lazy("Say why it is rejected: the producer reads it.")
-DECLINE_NEEDS_REASON = gettext_lazy(
-    "Say why the product is declined: the officer and the producer read it."
+from matching.selectors import (
+    products_proposable_by,
+    referrals_visible_to,
 )
-LISTING_NEEDS_LINK = gettext_lazy("Give the listing link and the date it went on sale.")
-UNKNOWN_DECLINE_CODE = gettext_lazy("Choose one of the reasons in the list.")
-MESSAGE_NEEDS_TEXT = gettext_lazy("Write your question or answer first.")
-MESSAGE_TOO_LONG = gettext_lazy("Keep the message under 2,000 characters.")
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("Someone changed this referral first: read it again.")
-    default_code = "conflict"
-
-
-def _api_refusal(error: DjangoValidationError) -> APIException:
-    """A refusal of matching.services as the API answers it: 409 when the referral's state no
-    longer allows the move (someone moved it first), 403 when the user's role or scope does
-    not, 400 for anything the request itself lacks. The message is the service's, in the
-    request's language."""
-    code = getattr(error, "code", None)
-    if code == "conflict":
-        return Conflict(" ".join(error.messages))
-    if code == "not_allowed":
-        return PermissionDenied(" ".join(error.messages))
-    return serializers.ValidationError({"non_field_errors": error.messages})
-
-
-def person_shown_to(viewer, person) -> str:
-    """How `person` is named to `viewer`: by full name; without one, by email to officers and
-    administrators and by role to producers and partner members, who never see staff emails.
-    None is the portal itself (a lapse found by re-scoring)."""
-    if person is None:
-        return _("the portal")
-    if person.full_name:
-        return person.full_name
-    if viewer.role in (Role.OFFICER, Role.ADMIN):
-        return person.email
-    return str(person.get_role_display())
-
-
-def products_proposable_by(user) -> QuerySet[Product]:
-    """Products the user may put forward: a producer their own, an officer those of their
-    provinces (all when national), an administrator all; nobody else any."""
-    products = Product.objects.select_related("producer")
-    if user.role == Role.PRODUCER:
-        return products.filter(producer__user=user)
-    if user.role in (Role.OFFICER, Role.ADMIN):
-        return products.filter(producer__in=officer_producers(user))
-    return products.none()
-
-
-def actions_open_to(user, referral: Referral) -> list[str]:
-    """The actions this user may take on this referral now (the service checks again)."""
-    capacities = services.referral_capacities(user, referral)
-    return [
-        name
-        for name, to_state in ACTIONS.items()
-        if services.TRANSITIONS.get((referral.state, to_state), frozenset()) & capacities
-    ]
-
-
-class CanPropose(permissions.BasePermission):
-    message = gettext_lazy("Only producers, officers and administrators put products forward.")
-
-    def has_permission(self, request, view) -> bool:
-        return request.user.role in (Role.PRODUCER, Role.OFFICER, Role.ADMIN)
-
-
-class IsOfficerOrAdmin(permissions.BasePermission):
-    message = gettext_lazy("Only officers and administrators review referrals in bulk.")
-
-    def has_permission(self, request, view) -> bool:
-        return request.user.role in (Role.OFFICER, Role.ADMIN)
-
-
-# Serializers: what a referral looks like ---------------------------------------------------------
-
-
-def _state_name_field(*, blank: bool = False, **kwargs) -> serializers.CharField:
-    """A referral state's value, described by a pattern in the schema: an enum of its own would
-    be a second name for the `state` enum (drf-spectacular names enums after their field)."""
-    pattern = f"^({'|'.join(S.values)}){'?' if blank else ''}$"
-
-    @extend_schema_field({"type": "string", "pattern": pattern})
-    class Field(serializers.CharField):
-        pass
-
-    return Field(read_only=True, **kwargs)
-
-
-class ReferralEventSerializer(serializers.ModelSerializer):
-    from_state = _state_name_field(
-        blank=True, help_text="The state before the move (as in `state`); empty for the proposal."
-    )
-    to_state = _state_name_field(help_text="The state after the move (as in `state`).")
-    by = serializers.SerializerMethodField(
-        help_text="Who made the move: a name (staff emails are shown only to officers and "
-        "administrators), or the portal itself."
-    )
-
-    class Meta:
-        model = ReferralEvent
-        fields = ["from_state", "to_state", "by", "note", "created_at"]
-        read_only_fields = fields
-
-    def get_by(self, obj: ReferralEvent) -> str:
-        return person_shown_to(self.context["request"].user, obj.actor)
-
-
-class ReferralSerializer(serializers.ModelSerializer):
-    product = serializers.IntegerField(source="product_id", read_only=True)
-    product_name = serializers.CharField(
-        source="product.name",
-        read_only=True,
-        help_text="In the request's language (Thai when the product has no English name).",
-    )
-    producer_name = serializers.CharField(source="product.producer.name", read_only=True)
-    province = serializers.CharField(
-        source="product.producer.province.code",
-        read_only=True,
-        allow_null=True,
-        help_text="The producer's province code.",
-    )
-    channel = serializers.CharField(source="channel.code", read_only=True)
-    channel_name = serializers.CharField(source="channel.name", read_only=True)
-    partner = serializers.CharField(source="channel.partner.code", read_only=True)
-    state_label = serializers.CharField(
-        source="get_state_display", read_only=True, help_text="The state in words."
-    )
-    proposed_by = serializers.SerializerMethodField(help_text="A name, as in `events[].by`.")
-
-    class Meta:
-        model = Referral
-        fields = [
-            "id",
-            "product",
-            "product_name",
-            "producer_name",
-            "province",
-            "channel",
-            "channel_name",
-            "partner",
-            "state",
-            "state_label",
-            "proposed_by",
-            "decline_code",
-            "decline_reason",
-            "listing_url",
-            "listed_on",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_proposed_by(self, obj: Referral) -> str:
-        return person_shown_to(self.context["request"].user, obj.proposed_by)
-
-
-class ReferralMessageSerializer(serializers.ModelSerializer):
-    author = serializers.SerializerMethodField(
-        help_text="Who wrote it: a name (staff emails are shown only to officers and "
-        "administrators)."
-    )
-
-    class Meta:
-        model = ReferralMessage
-        fields = ["id", "author", "text", "created_at"]
-        read_only_fields = fields
-
-    def get_author(self, obj: ReferralMessage) -> str:
-        return person_shown_to(self.context["request"].user, obj.author)
-
-
-class ReferralDetailSerializer(ReferralSerializer):
-    events = ReferralEventSerializer(
-        many=True, read_only=True, help_text="The audit trail, oldest first."
-    )
-    messages = serializers.SerializerMethodField(
-        help_text="Questions of the partner and answers of the officers, oldest first. Empty "
-        "for producers: the thread is between the partner and the officers."
-    )
-    actions = serializers.SerializerMethodField(
-        help_text="The actions you may take on it now (each is a POST to "
-        "/api/v1/referrals/{id}/<action>/)."
-    )
-
-    class Meta(ReferralSerializer.Meta):
-        fields = [*ReferralSerializer.Meta.fields, "events", "messages", "actions"]
-        read_only_fields = fields
-
-    @extend_schema_field(ReferralMessageSerializer(many=True))
-    def get_messages(self, obj: Referral) -> list[dict]:
-        if self.context["request"].user.role == Role.PRODUCER:
-            return []
-        return ReferralMessageSerializer(obj.messages.all(), many=True, context=self.context).data
-
-    @extend_schema_field(
-        serializers.ListField(child=serializers.ChoiceField(choices=list(ACTIONS)))
-    )
-    def get_actions(self, obj: Referral) -> list[str]:
-        return actions_open_to(self.context["request"].user, obj)
-
-
-# Serializers: what a request sends --------------------------------------------------------------
-
-
-def _note(**kwargs) -> serializers.CharField:
-    kwargs.setdefault("help_text", "Kept in the referral's history.")
-    return serializers.CharField(required=False, allow_blank=True, max_length=2000, **kwargs)
-
-
-class ReferralProposeSerializer(serializers.Serializer):
-    product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.none(),
-        help_text="Product id: one of your own (producers) or of your provinces (officers).",
-    )
-    channel = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Channel.objects.select_related("partner"),
-        help_text="Channel code.",
-    )
-    note = _note()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["product"].queryset = products_proposable_by(request.user)
-
-
-class ReferralMoveSerializer(serializers.Serializer):
-    note = _note()
-
-
-class ReferralRejectSerializer(serializers.Serializer):
-    note = serializers.CharField(
-        max_length=2000,
-        help_text="Why it is rejected: the producer reads it. Required.",
-        error_messages={"required": REJECT_NEEDS_NOTE, "blank": REJECT_NEEDS_NOTE},
-    )
-
-
-class ReferralDeclineSerializer(serializers.Serializer):
-    decline_code = serializers.ChoiceField(
-        choices=DeclineReason.choices,
-        required=False,
-        allow_blank=True,
-        help_text="One of the common reasons; the officer and the producer read it in their "
-        "own language. `reason`, this, or both; `other` needs `reason`.",
-        error_messages={"invalid_choice": UNKNOWN_DECLINE_CODE},
-    )
-    reason = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Why the partner declines, in its own words: the officer and the producer "
-        "read it. Required without `decline_code`, and with `other`.",
-    )
-    note = _note(help_text="Kept in the history; the reason is kept when there is none.")
-
-    def validate(self, data: dict) -> dict:
-        code, words = data.get("decline_code", ""), data.get("reason", "").strip()
-        if not (code or words) or (code == DeclineReason.OTHER and not words):
-            raise serializers.ValidationError({"reason": [DECLINE_NEEDS_REASON]})
-        return data
-
-
-class ReferralAskSerializer(serializers.Serializer):
-    text = serializers.CharField(
-        max_length=2000,
-        help_text="The question (partner members) or the answer (officers of the product's "
-        "province, administrators).",
-        error_messages={
-            "required": MESSAGE_NEEDS_TEXT,
-            "blank": MESSAGE_NEEDS_TEXT,
-            "max_length": MESSAGE_TOO_LONG,
-        },
-    )
-
-
-class ReferralListedSerializer(serializers.Serializer):
-    listing_url = serializers.URLField(
-        max_length=200,
-        help_text="The product's page in the partner's shop.",
-        error_messages={"required": LISTING_NEEDS_LINK, "blank": LISTING_NEEDS_LINK},
-    )
-    listed_on = serializers.DateField(
-        help_text="The day it went on sale.",
-        error_messages={"required": LISTING_NEEDS_LINK, "null": LISTING_NEEDS_LINK},
-    )
-    note = _note()
-
-
-class ReferralBulkSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
-        min_length=1,
-        max_length=BULK_LIMIT,
-        help_text=f"Referral ids, at most {BULK_LIMIT}.",
-    )
-    action = serializers.ChoiceField(choices=BULK_ACTIONS)
-    note = _note(help_text="One note for every move; required to reject (the producer reads it).")
-
-    def validate(self, data: dict) -> dict:
-        if data["action"] == "reject" and not data.get("note", "").strip():
-            raise serializers.ValidationError({"note": [REJECT_NEEDS_NOTE]})
-        return data
-
-
-class ReferralBulkRefusedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reason = serializers.CharField(help_text="Why it did not change, in the request's language.")
-
-
-class ReferralBulkOutcomeSerializer(serializers.Serializer):
-    changed = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the referrals that changed."
-    )
-    refused = ReferralBulkRefusedSerializer(
-        many=True, help_text="The others, each with the reason."
-    )
-
-
-class ReferralPairSerializer(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1, help_text="Product id.")
-    channel = serializers.CharField(max_length=60, help_text="Channel code.")
-
-
-class ReferralBulkProposeSerializer(serializers.Serializer):
-    pairs = ReferralPairSerializer(
-        many=True,
-        allow_empty=False,
-        max_length=BULK_LIMIT,
-        help_text=f"Candidates (product × channel) to put forward, at most {BULK_LIMIT}.",
-    )
-    approve = serializers.BooleanField(
-        default=False, help_text="Approve them at once (each pair proposed and approved whole)."
-    )
-    note = _note(help_text="One note, kept with the last move of each pair.")
-
-
-class ReferralBulkRefusedPairSerializer(serializers.Serializer):
-    product = serializers.IntegerField()
-    channel = serializers.CharField()
-    reason = serializers.CharField(help_text="Why it was not put forward.")
-
-
-class ReferralBulkProposeOutcomeSerializer(serializers.Serializer):
-    changed = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the new referrals."
-    )
-    refused = ReferralBulkRefusedPairSerializer(
-        many=True, help_text="The others, each with the reason."
-    )
-
-
-class RefusalSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, in the request's language.")
-
-
-class InvalidRequestSerializer(serializers.Serializer):
-    non_field_errors = serializers.ListField(
-        child=serializers.CharField(),
-        required=False,
-        help_text="What the service refused, in the request's language. Errors of one field "
-        "come under that field's name instead.",
-    )
-
-
-# The schema: answers and examples -------------------------------------------------------------
+from partners.models import Channel
 
 _EXAMPLE_REFERRAL = {
     "id": 42,
@@ -852,7 +300,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 note=data.get("note", ""),
             )
         except DjangoValidationError as error:
-            raise _api_refusal(error) from None
+            raise api_refusal(error) from None
         return Response(self._detail(referral.pk), status=status.HTTP_201_CREATED)
 
     def _move(self, request, name: str, body: type[serializers.Serializer]) -> Response:
@@ -872,7 +320,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 listed_on=data.get("listed_on"),
             )
         except DjangoValidationError as error:
-            raise _api_refusal(error) from None
+            raise api_refusal(error) from None
         return Response(self._detail(referral.pk))
 
     @_move_schema(
@@ -1029,7 +477,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 referral_id=referral.pk, by=request.user, text=body.validated_data["text"]
             )
         except DjangoValidationError as error:
-            raise _api_refusal(error) from None
+            raise api_refusal(error) from None
         data = ReferralMessageSerializer(message, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 

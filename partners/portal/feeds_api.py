@@ -1,5 +1,5 @@
 """The listing feed over the API: the same rows as the CSV, Excel and JSON files
-(partners/feeds.py), a page at a time.
+(partners/portal/feeds.py), a page at a time.
 
 GET /api/v1/partner-feed/?channel=<code>&cursor=<from next>&page_size=<1..500>: partner
 members only (others 403, no credentials 401), their partner's channels only; a channel code
@@ -25,7 +25,7 @@ from rest_framework.pagination import CursorPagination
 
 from matching.models import Referral
 from otop_portal.models import Role
-from partners import feeds
+from partners.portal import feeds
 
 
 class IsPartnerMember(permissions.BasePermission):

@@ -1,5 +1,5 @@
 """The listing feed pages: choose a channel and a format, download the feed, and the signed
-image links the feed carries (which need no login). The work is in partners/feeds.py."""
+image links the feed carries (which need no login). The work is in partners/portal/feeds.py."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 
 from otop_portal.models import Role
 from otop_portal.roles import role_required
-from partners import feeds
+from partners.portal import feeds
 from producers.models import ProductPhoto
 
 IMAGE_TYPES = {

@@ -18,23 +18,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from matching import services
-from matching.api import person_shown_to
+from matching.forms import ReferralMessageForm
 from matching.models import Referral, ReferralState
-from matching.referral_views import (
-    count_from_states,
-    errors_as_messages,
-    moves_open_to,
-    report_bulk_outcome,
-)
-from matching.views import filter_for_page
-from otop_portal.http import safe_next
+from matching.selectors import person_shown_to
+from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator
+from otop_portal.pagination import KnownCountPaginator, count_from_states
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
-from partners.filters import STATE_CHOICES, PartnerReferralFilter
-from partners.forms import BulkDecisionForm, ReferralDecisionForm, ReferralMessageForm
-from partners.selectors import (
+from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
+from partners.portal.forms import BulkDecisionForm, ReferralDecisionForm
+from partners.portal.selectors import (
     partner_referral,
     partner_shortlist,
     partner_state_counts,
@@ -95,7 +89,7 @@ def _render_referral(
     ask_form: ReferralMessageForm | None = None,
 ) -> HttpResponse:
     user = request.user
-    moves = moves_open_to(user, referral)
+    moves = services.referral_moves_open_to(user, referral)
     events = list(referral.events.select_related("actor"))
     thread = list(referral.messages.select_related("author"))
     return render(

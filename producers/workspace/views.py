@@ -20,7 +20,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from matching.selectors import producer_next_steps, product_channel_ranking
+from matching.selectors import (
+    can_view_certification_document,
+    producer_next_steps,
+    product_channel_ranking,
+)
 from matching.words import next_steps_in_words, ranking_in_words
 from otop_portal.models import Role
 from otop_portal.roles import role_required
@@ -438,7 +442,7 @@ def certification_document(request: HttpRequest, pk: int) -> FileResponse:
     administrators, and (once verified) members of a partner the producer's products were sent
     to; always a download (never rendered inline), with the type we checked."""
     certification = get_object_or_404(Certification.objects.select_related("producer"), pk=pk)
-    if not selectors.can_view_certification_document(request.user, certification):
+    if not can_view_certification_document(request.user, certification):
         raise Http404
     if not certification.document:
         raise Http404

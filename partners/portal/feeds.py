@@ -27,7 +27,7 @@ Image links
     image). A link works for FEED_IMAGE_LINK_HOURS hours (a setting, 72 by default); then it
     answers 410 Gone and the partner downloads the feed again for fresh links.
 
-Cells are neutralised against formula injection with matching.exports' helpers, so a product
+Cells are neutralised against formula injection with matching.officer.exports' helpers, so a product
 name such as "=HYPERLINK(...)" reaches the spreadsheet as text. Rows are read a chunk at a
 time in a fixed number of queries per chunk: memory and queries do not grow with each row.
 """
@@ -55,9 +55,9 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from matching.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
-from matching.exports import _csv_cell, _write_xlsx, neutralise
 from matching.models import Referral, ReferralState
+from matching.officer.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
+from matching.officer.exports import _csv_cell, _write_xlsx, neutralise
 from matching.selectors import referrals_visible_to
 from otop_portal.models import Role
 from partners.models import Channel
@@ -81,7 +81,7 @@ MAX_IMAGES = MAX_PHOTOS
 FDA_CODE = "fda"
 CHUNK_ROWS = 500  # referrals read at a time
 DEFAULT_IMAGE_LINK_HOURS = 72
-IMAGE_SALT = "partners.feeds.image"
+IMAGE_SALT = "partners.portal.feeds.image"
 
 
 def image_link_hours() -> int:

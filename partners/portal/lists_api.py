@@ -1,7 +1,7 @@
 """Saved lists over the API, for partner members: read their own and their colleagues' shared
 lists, make a list, add and remove products.
 
-The rules are partners.saved_lists' (the pages ask the same functions): a member reads their
+The rules are partners.portal.saved_lists' (the pages ask the same functions): a member reads their
 own lists and the shared ones of their partner; another partner's list answers 404, as if it
 did not exist; other roles get 403. Shared lists are collaborative: colleagues add products and
 remove those they added; the owner alone renames, shares or deletes (on the pages).
@@ -24,10 +24,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from matching.api import RefusalSerializer  # one "Refusal" component in the schema
+from matching.api.serializers import RefusalSerializer  # one "Refusal" component in the schema
 from otop_portal.models import Role
 from partners.models import SavedList
-from partners.saved_lists import (
+from partners.portal.saved_lists import (
     MAX_ITEMS,
     ItemRow,
     SavedListError,

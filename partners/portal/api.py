@@ -1,8 +1,8 @@
 """API: the partner's shortlist, read only (GET /api/v1/shortlist/, /api/v1/shortlist/{id}/).
 
-The same filters as the shortlist page (partners.filters.PartnerReferralFilter) over the same
+The same filters as the shortlist page (partners.portal.filters.PartnerReferralFilter) over the same
 selector, for partner members only. Decisions are made through /api/v1/referrals/{id}/accept/
-and friends (matching.api), which go through the same services as the pages. The producer's
+and friends (matching.api.referrals), which go through the same services as the pages. The producer's
 personal contact details are not in this API: they are shown on the product's page once the
 partner accepted it, and each view is recorded.
 """
@@ -21,8 +21,8 @@ from rest_framework import permissions, serializers, viewsets
 
 from matching.models import Referral
 from otop_portal.models import Role
-from partners.filters import PartnerReferralFilter
-from partners.selectors import partner_shortlist, product_certificates
+from partners.portal.filters import PartnerReferralFilter
+from partners.portal.selectors import partner_shortlist, product_certificates
 
 
 class IsPartnerMember(permissions.BasePermission):

@@ -1,6 +1,6 @@
 """The officers' spreadsheet downloads: a list with its filters as CSV or Excel, at once when it
 is small and as a background job otherwise; the officer's own jobs; and a job's file, only for
-the officer who asked for it. The work is in matching/exports.py."""
+the officer who asked for it. The work is in matching/officer/exports.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from matching.exports import (
+from matching.models import ExportJob, ExportStatus
+from matching.officer.exports import (
     CONTENT_TYPES,
     EXPORTS,
     FORMATS,
@@ -33,7 +34,6 @@ from matching.exports import (
     export_rows,
     write_export,
 )
-from matching.models import ExportJob, ExportStatus
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 

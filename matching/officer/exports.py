@@ -9,7 +9,7 @@ must reach the spreadsheet as text, never run): the CSV is written with defusedc
 file applies defusedcsv's own escaping to every text cell, so both formats say the same thing.
 Rows are streamed from the database in chunks, so a national export keeps memory flat.
 
-Small exports are written during the request (matching.export_views); larger ones are queued
+Small exports are written during the request (matching.officer.export_views); larger ones are queued
 as an ExportJob (export_request) and written by a background task (export_make), which notifies
 the officer when the file is ready.
 """
@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_filters import FilterSet
+from django_tasks import task
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -50,7 +51,8 @@ from matching.filters import (
     ReferralFilter,
 )
 from matching.models import ExportJob, ExportStatus
-from otop_portal.models import Role
+from otop_portal.models import Notification, NotificationKind, Role
+from otop_portal.notifications import email_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -386,8 +388,6 @@ def export_request(*, user, list_name: str, query: str, fmt: str, language: str)
     )
     job.full_clean()
     job.save()
-    from matching.tasks import make_export
-
     transaction.on_commit(lambda: make_export.enqueue(job.pk))
     return job
 
@@ -397,8 +397,6 @@ def export_make(*, job: ExportJob) -> ExportJob:
     (the scope is checked again: someone who is no longer an officer gets a failed job), with
     the job's filters, format and language. Sets the job done with its row count, or failed with
     the error, and then notifies the requester either way."""
-    from otop_portal.notifications import notify_export_ready
-
     ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
     job.status = ExportStatus.RUNNING
     try:
@@ -449,3 +447,26 @@ def exports_remove_old_files(*, days: int | None = None, now: dt.datetime | None
             transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
         removed += 1
     return removed
+
+
+@transaction.atomic
+def notify_export_ready(job: ExportJob) -> Notification:
+    """Tell the officer who asked for an export that its file is ready (or could not be made),
+    with the link to download it; emailed at once."""
+    notification = Notification(
+        recipient=job.requested_by, kind=NotificationKind.EXPORT_READY, export=job
+    )
+    notification.full_clean(exclude=["recipient", "referral", "export"])
+    notification.save()
+    if job.requested_by.is_active:
+        email_after_commit([notification.pk])
+    return notification
+
+
+@task()
+def make_export(job_id: int) -> str:
+    """Write the file of a queued spreadsheet export and notify the officer who asked."""
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    if job.status != ExportStatus.QUEUED:
+        return job.status  # already made (a task run twice)
+    return export_make(job=job).status

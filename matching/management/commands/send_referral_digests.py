@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from otop_portal.tasks import send_referral_digests_task
+from matching.tasks import send_referral_digests_task
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 one referral with its audit trail and the moves open to the reader, and turning candidates
 into referrals in bulk.
 
-A module of its own beside matching/views.py (the queues) because the pipeline's pages are a
+A module of its own beside matching/officer/views.py (the queues) because the pipeline's pages are a
 feature of their own; every change goes through matching.services, as the API's do.
 """
 
@@ -14,19 +14,17 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from matching import services
 from matching.filters import ReferralFilter
-from matching.forms import BulkReferralForm, ReferralMoveForm
+from matching.forms import BulkReferralForm, ReferralMessageForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
 from matching.selectors import officer_scope_key, referrals_visible_to
-from matching.views import filter_for_page
 from otop_portal.counts import REFERRALS, cached_count
-from otop_portal.http import safe_next
+from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator
+from otop_portal.pagination import KnownCountPaginator, count_from_states
 from otop_portal.roles import role_required
 
 REFERRALS_PER_PAGE = 50
@@ -40,16 +38,6 @@ def _get_referral_for_officer(request: HttpRequest, pk: int) -> Referral:
     """A referral of a product in the officer's provinces (any for national officers and
     administrators); 404 otherwise, so other provinces' referrals cannot be told from none."""
     return get_object_or_404(referrals_visible_to(request.user), pk=pk)
-
-
-def moves_open_to(user, referral: Referral) -> list[str]:
-    """The states this user may move this referral to now (the service checks again)."""
-    capacities = services.referral_capacities(user, referral)
-    return [
-        to
-        for (frm, to), who in services.TRANSITIONS.items()
-        if frm == referral.state and who & capacities and services.SYSTEM not in capacities
-    ]
 
 
 @role_required(Role.OFFICER, Role.ADMIN)
@@ -85,22 +73,6 @@ def counts_by_state(referrals, scope: str) -> dict[str, int]:
     return cached_count(REFERRALS, scope, compute)
 
 
-def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | None:
-    """The list's length when it is filtered by state alone (or not at all): the sum of those
-    states' counts. None (count the rows) when any other filter narrows it. `groups` maps a
-    state choice to the states it stands for (the partners' "ended")."""
-    filterset.is_valid()  # cleaned_data: the filters understood (the others are not applied)
-    data = filterset.form.cleaned_data
-    if any(data.get(name) for name in filterset.filters if name not in ("state", "ordering")):
-        return None
-    chosen = data.get("state") or []
-    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
-    if not chosen:
-        return sum(counts.values())
-    groups = groups or {}
-    return sum(counts.get(state, 0) for c in chosen for state in groups.get(c, (c,)))
-
-
 @role_required(Role.OFFICER, Role.ADMIN)
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One referral: the product and channel, its score, its full history (who, when, from,
@@ -133,8 +105,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, referral: Referral, *, form=None, message_form=None
 ) -> HttpResponse:
-    from partners.forms import ReferralMessageForm
-
     result = MatchResult.objects.filter(
         product_id=referral.product_id, channel_id=referral.channel_id
     ).first()
@@ -146,7 +116,9 @@ def _render_detail(
             "result": result,
             "events": referral.events.select_related("actor"),
             "thread": referral.messages.select_related("author"),
-            "moves": [(to, S(to).label) for to in moves_open_to(request.user, referral)],
+            "moves": [
+                (to, S(to).label) for to in services.referral_moves_open_to(request.user, referral)
+            ],
             "form": form or ReferralMoveForm(),
             "message_form": message_form or ReferralMessageForm(),
         },
@@ -158,8 +130,6 @@ def _render_detail(
 def referral_message(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer's answer to the partner's question (or a note to them) on the referral's
     thread; the partner's members are notified. Through matching.services.referral_message."""
-    from partners.forms import ReferralMessageForm
-
     referral = _get_referral_for_officer(request, pk)
     form = ReferralMessageForm(request.POST)
     if form.is_valid():
@@ -175,35 +145,9 @@ def referral_message(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, referral, message_form=form)
 
 
-def errors_as_messages(request: HttpRequest, form) -> None:
-    """A bulk form lives on a list page it redirects back to: its errors travel as messages."""
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 def _names(ids: list[int], user) -> dict[int, str]:
     rows = referrals_visible_to(user).filter(pk__in=ids)
     return {r.pk: f"{r.product.name_th} → {r.channel.name}" for r in rows}
-
-
-def report_bulk_outcome(
-    request: HttpRequest, outcome: services.BulkOutcome, names: dict[int, str]
-) -> None:
-    """Say how many changed, and each one that did not, with the reason."""
-    if outcome.changed:
-        messages.success(
-            request,
-            ngettext("%(n)s referral changed.", "%(n)s referrals changed.", len(outcome.changed))
-            % {"n": len(outcome.changed)},
-        )
-    for item, why in outcome.refused:
-        messages.warning(
-            request,
-            _("Not changed: %(item)s. %(why)s") % {"item": names.get(item, f"#{item}"), "why": why},
-        )
-    if not outcome.changed and not outcome.refused:
-        messages.info(request, _("Nothing was selected."))
 
 
 @require_POST

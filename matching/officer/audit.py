@@ -7,7 +7,7 @@ before), and the log of who saw the national ID in full. A certificate's merges 
 (status changes, with who and the reason) and the expiry reminders sent. (A referral's history
 is on the referral page.)
 
-Selectors and views together, beside matching/views.py whose access helpers they reuse: the
+Selectors and views together, beside matching/officer/views.py whose access helpers they reuse: the
 timeline has no other reader. A record's history is hundreds of rows, not millions, so it is
 read whole (a fixed number of queries), merged in Python, then paginated.
 """
@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from matching.views import _get_certification_for_officer, _get_producer_for_officer
+from matching.officer.views import _get_certification_for_officer, _get_producer_for_officer
 from otop_portal.models import Role, User
 from otop_portal.roles import role_required
 from otop_portal.templatetags.thai_dates import format_local_date

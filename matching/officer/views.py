@@ -9,6 +9,7 @@ from matching import selectors
 from matching.filters import CertificationQueueFilter, MatchResultFilter, ProducerQueueFilter
 from matching.forms import ReasonForm
 from matching.selectors import officer_candidates as candidates_for
+from otop_portal.http import filter_for_page
 from otop_portal.models import Province, Role
 from otop_portal.pagination import CappedPaginator
 from otop_portal.roles import role_required
@@ -57,16 +58,6 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
         "matching/officer_candidates.html",
         {"filter": filterset, "page": page, "export_list": "candidates"},
     )
-
-
-def filter_for_page(filterset):
-    """The filter set with its form ready for a page: the help texts describe the API's query
-    parameters (codes, ranges), and on the page the labelled selects speak for themselves; the
-    search box keeps its hint."""
-    for name, field in filterset.form.fields.items():
-        if name != "q":
-            field.help_text = ""
-    return filterset
 
 
 # --- The officer's queues -----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from matching.filters import (
 )
 from matching.models import Referral
 from partners.models import Channel
-from partners.selectors import ENDED_STATES
+from partners.portal.selectors import ENDED_STATES
 from producers.models import (
     Certification,
     CertificationStatus,

@@ -1,7 +1,7 @@
 """Saved-list pages of the partner portal: my lists and my colleagues' shared ones, one list
 with its products, and the POST endpoints that make, change, fill and delete them.
 
-Who may do what is partners.saved_lists' rule; this module asks it through _list_for and turns
+Who may do what is partners.portal.saved_lists' rule; this module asks it through _list_for and turns
 its refusals into answers: a list the member cannot see is 404 (as if it did not exist), one they
 see but may not change is 403, anything else is a message on the page they came from.
 """
@@ -24,7 +24,7 @@ from otop_portal.http import safe_next
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from partners.models import SavedList
-from partners.saved_lists import (
+from partners.portal.saved_lists import (
     SavedListError,
     can_manage,
     item_rows,
