@@ -662,6 +662,7 @@ def seed_big_partner_referrals(n: int, rng: random.Random, *, partner_code: str 
                 proposed_by_id=national.pk,
                 created_at=times[0],
                 updated_at=times[-1],
+                sent_at=times[2],
             )
         )
         trails.append(times)

@@ -494,20 +494,18 @@ def referrals_visible_to(user) -> QuerySet:
     their provinces (all when national); a producer their own products'; a partner member those
     of their partner's channels once sent (and, if withdrawn or lapsed after that, still).
     With what a list shows joined in; unordered (the caller orders)."""
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Q
 
-    from matching.models import Referral, ReferralEvent, ReferralState
+    from matching.models import Referral, ReferralState
 
     referrals = Referral.objects.all()
     if user.role == Role.PRODUCER:
         referrals = referrals.filter(product__producer__user=user)
     elif user.role == Role.PARTNER:
-        was_sent = ReferralEvent.objects.filter(
-            referral_id=OuterRef("pk"), to_state=ReferralState.SENT
-        )
+        # Withdrawn or lapsed ones only if they had been sent (sent_at: set when sent).
         referrals = referrals.filter(channel__partner_id=user.partner_id).filter(
             Q(state__in=PARTNER_STATES)
-            | (Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED]) & Q(Exists(was_sent)))
+            | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], sent_at__isnull=False)
         )
     else:
         referrals = _in_province_scope(referrals, user, "product__producer__")

@@ -405,6 +405,8 @@ def referral_transition(
         referral.decline_code, referral.decline_reason = reason_code, reason.strip()
     if to_state == S.LISTED:
         referral.listing_url, referral.listed_on = listing_url, listed_on
+    if to_state == S.SENT:
+        referral.sent_at = timezone.now()
     referral.full_clean(exclude=["product", "channel", "proposed_by"])
     referral.save()
     event_note = _event_note(referral, note, reason)

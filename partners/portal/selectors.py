@@ -7,11 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.models import MatchResult, ReferralEvent
+from matching.models import MatchResult
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import REFERRALS, cached_count
@@ -31,14 +30,12 @@ CONTACT_STATES = ("accepted", "listed")
 
 def partner_shortlist(user) -> QuerySet:
     """The referrals sent to the member's partner (and what became of them), with what the list
-    shows joined in: `score` and `star_level` from the pair's stored match result, `sent_at` the
-    last time it was sent, and the product's photos prefetched. A fixed number of queries
-    whatever the page size. Unordered (the filter set orders)."""
+    shows joined in: `score` and `star_level` from the pair's stored match result (worked out
+    for the rows of the page only, unless the list is sorted or filtered by them), and the
+    product's photos prefetched. A fixed number of queries whatever the page size. Unordered
+    (the filter set orders)."""
     result = MatchResult.objects.filter(
         product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id")
-    )
-    sent = ReferralEvent.objects.filter(referral_id=OuterRef("pk"), to_state="sent").order_by(
-        "-created_at", "-pk"
     )
     return (
         referrals_visible_to(user)
@@ -46,7 +43,6 @@ def partner_shortlist(user) -> QuerySet:
         .annotate(
             score=Subquery(result.values("score")[:1]),
             star_level=Subquery(result.values("star_level")[:1]),
-            sent_at=Coalesce(Subquery(sent.values("created_at")[:1]), F("created_at")),
         )
         .prefetch_related(
             Prefetch(
