@@ -730,7 +730,7 @@ def seed_saved_lists(rng: random.Random) -> int:
     for member in members:
         products = list(
             Referral.objects.filter(channel__partner_id=member.partner_id)
-            .order_by("pk")
+            .order_by("product_id")
             .values_list("product_id", flat=True)
             .distinct()[:2000]
         )
