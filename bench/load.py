@@ -68,6 +68,7 @@ VENV_BIN = Path(sys.executable).parent
 SECRET = "bench-load-secret-key-not-for-production-" + "x" * 24
 PASSWORD = "bench-load-13-password"  # noqa: S105 - bench people on a bench database only
 API_PEOPLE = 32  # people the API's calls rotate over
+DRAIN_SECONDS = 10  # how long the queued requests of a run may take before the server restarts
 TARGET_RATIO = 4.0  # issue 13: every page's p95 at most 4x /healthz's p95
 MARKER = "bench_load_marker"
 
@@ -369,13 +370,30 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int = 2) -> subproce
     raise SystemExit(f"gunicorn did not answer /healthz within 60 s: see {log.name}")
 
 
-def stop_gunicorn(proc: subprocess.Popen) -> None:
+def stop_gunicorn(proc: subprocess.Popen, *, quick: bool = False) -> None:
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the master and its workers
+        # Its own session: the master and its workers. SIGQUIT does not wait for the requests
+        # in progress.
+        os.killpg(proc.pid, signal.SIGQUIT if quick else signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def cancel_statements(url: str) -> None:
+    """Cancel what the bench database is still running for a dropped server (PostgreSQL)."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND application_name = '' AND state = 'active'"
+        )
 
 
 # --- HTTP: logging in, and one request -----------------------------------------------------------
@@ -384,9 +402,15 @@ PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Accept-Language": "th"}
 
 
 def fetch(
-    port: int, path: str, *, cookie: str = "", method: str = "GET", body: str | None = None
+    port: int,
+    path: str,
+    *,
+    cookie: str = "",
+    method: str = "GET",
+    body: str | None = None,
+    timeout: float = 120,
 ) -> tuple[int, dict[str, list[str]], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = dict(PROXY_HEADERS)
     if cookie:
         headers["Cookie"] = cookie
@@ -483,6 +507,23 @@ def targets(people: People) -> list[Target]:
     ]
 
 
+def wait_until_idle(port: int, seconds: float = 600) -> float:
+    """After a run, the workers still answer the requests queued when wrk stopped (a page that
+    takes seconds leaves minutes of them): wait until /healthz answers at once again, so that
+    the next page starts on idle workers. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        asked = time.monotonic()
+        with contextlib.suppress(OSError):
+            if (
+                fetch(port, "/healthz", timeout=seconds)[0] == 200
+                and time.monotonic() - asked < 0.5
+            ):
+                break
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
 def clear_dashboard_cache() -> int:
     """Every officer's charts worked out afresh on the next visit (the run starts cold)."""
     from django.db import connection
@@ -552,8 +593,14 @@ def format_table(rows: list[dict]) -> str:
         if "error" in r:
             lines.append(f"| {r['name']} | ERROR: {r['error'][:150]} | | | | | |")
             continue
+        if not r["requests"] or not r["p95_ms"]:  # every request timed out: no latencies
+            lines.append(
+                f"| {r['name']} | {r['rps']:,.1f} | – | – | – | {r['errors']:,} (all) | ✗ |"
+            )
+            continue
         ratio = r["p95_ms"] / floor if floor else float("nan")
-        mark = "" if r["name"] == "healthz" else (" ✓" if ratio <= TARGET_RATIO else " ✗")
+        met = ratio <= TARGET_RATIO and not r["errors"]
+        mark = "" if r["name"] == "healthz" else (" ✓" if met else " ✗")
         errors = f"{r['errors']:,}"
         if r["errors"]:
             detail = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("statuses", {}).items()))
@@ -595,7 +642,10 @@ def measure(args, url: str, people: People, log=print) -> list[dict]:
             if chosen and target.name != "healthz" and not any(c in target.name for c in chosen):
                 continue
             jar = cookies[target.who]
-            status = fetch(args.port, target.path, cookie=jar[0] if jar else "")[0]
+            try:
+                status = fetch(args.port, target.path, cookie=jar[0] if jar else "")[0]
+            except OSError as error:
+                status = f"{type(error).__name__}"
             if status != 200:
                 rows.append({"name": target.name, "path": target.path, "error": f"status {status}"})
                 log(f"  {target.name:<40} answered {status}: skipped")
@@ -613,6 +663,15 @@ def measure(args, url: str, people: People, log=print) -> list[dict]:
             figures.update(
                 name=target.name, path=target.path, who=target.who, loadavg=os.getloadavg()[0]
             )
+            # The next page starts on idle workers: the requests still queued are dropped
+            # (a restart, and the bench database's running statements cancelled) when they
+            # would take more than a few seconds to answer.
+            figures["drain_s"] = round(wait_until_idle(args.port, DRAIN_SECONDS), 1)
+            if figures["drain_s"] >= DRAIN_SECONDS:
+                stop_gunicorn(server, quick=True)
+                cancel_statements(url)
+                server = start_gunicorn(env, args.port)
+                figures["restarted"] = True
             rows.append(figures)
             if "error" in figures:
                 log(f"  {target.name:<40} wrk failed: {figures['error']}")
