@@ -201,7 +201,7 @@ def _bench_person(email: str, **fields):
 def prepare_people(api_people: int = API_PEOPLE) -> People:
     """The bench people, each with the same password (hashed once) and a verified address.
     Idempotent. Needs the data set (seed, results, activity)."""
-    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.hashers import check_password, make_password
     from django.db import transaction
     from django.db.models import Count
 
@@ -210,7 +210,6 @@ def prepare_people(api_people: int = API_PEOPLE) -> People:
     from partners.models import Partner
     from producers.models import Product
 
-    hashed = make_password(PASSWORD)
     people = People()
     with transaction.atomic():
         national = User.objects.get(email=f"officer-national@{EMAIL_DOMAIN}")
@@ -263,10 +262,14 @@ def prepare_people(api_people: int = API_PEOPLE) -> People:
         people.api_officers = [
             f"load-api-officer-{i:02d}@{EMAIL_DOMAIN}" for i in range(api_people)
         ]
+        # Hashed once for all (a hash costs a tenth of a second), and kept when it is this
+        # password already: a new hash would log everyone out (the session keeps a hash of the
+        # password), a server running meanwhile included.
         emails = [people.producer, people.officer, people.national, people.partner]
-        User.objects.filter(email__in=emails + people.api_partners + people.api_officers).update(
-            password=hashed, is_active=True
-        )
+        bench = User.objects.filter(email__in=emails + people.api_partners + people.api_officers)
+        hashes = set(bench.values_list("password", flat=True))
+        if len(hashes) != 1 or not check_password(PASSWORD, hashes.pop()):
+            bench.update(password=make_password(PASSWORD), is_active=True)
         product = (
             Product.objects.filter(producer=producer, status="active")
             .annotate(n=Count("match_results"))

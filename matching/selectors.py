@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db.models import F, QuerySet, prefetch_related_objects
@@ -199,10 +200,8 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def active_channels() -> list[tuple[int, CompiledChannel]]:
-    """(channel id, compiled requirement) of every channel that is matched: active, of a
-    partner that has not left the MOU, at its current requirement version. One query."""
-    rows = (
+def _active_channel_rows() -> list[tuple[int, int, dict]]:
+    return list(
         RequirementVersion.objects.filter(
             channel__is_active=True,
             number=F("channel__requirement__version"),
@@ -211,8 +210,53 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
         .order_by("channel_id")
         .values_list("channel_id", "number", "snapshot")
     )
+
+
+def active_channels() -> list[tuple[int, CompiledChannel]]:
+    """(channel id, compiled requirement) of every channel that is matched: active, of a
+    partner that has not left the MOU, at its current requirement version. One query."""
     # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
-    return [(channel_id, compile_channel(snapshot)) for channel_id, _number, snapshot in rows]
+    return [
+        (channel_id, compile_channel(snapshot))
+        for channel_id, _number, snapshot in _active_channel_rows()
+    ]
+
+
+# What the engine says about a product is a function of its facts, the channels' requirement
+# versions, the date and the engine's own code: kept in the cache under a digest of all four,
+# so a producer's pages do not explain every product × channel again on every visit (40 to
+# hundreds of engine calls: most of the producer's pages' time at national size, issue 13).
+# Nothing needs dropping: a change to any of them is a new key.
+EXPLAIN_CACHE_SECONDS = 3600
+_ENGINE_DIGEST = hashlib.blake2b(
+    Path(__file__).with_name("engine.py").read_bytes(), digest_size=8
+).hexdigest()
+
+
+def _explained_key(kind: str, facts: list[ProductFacts], as_of: dt.date, rows) -> str:
+    payload = repr(
+        (
+            _ENGINE_DIGEST,
+            as_of.isoformat(),
+            [(f.product_id, fingerprint(f, as_of)) for f in facts],
+            [(channel_id, number) for channel_id, number, _snapshot in rows],
+        )
+    )
+    return f"explained:{kind}:{hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()}"
+
+
+def _cached_explained(kind: str, facts: list[ProductFacts], as_of: dt.date, work):
+    """work(channels) for these facts, from the cache while nothing it reads has changed."""
+    from django.core.cache import cache
+
+    rows = _active_channel_rows()
+    key = _explained_key(kind, facts, as_of, rows)
+    found = cache.get(key)
+    if found is None:
+        channels = [(cid, compile_channel(snapshot)) for cid, _number, snapshot in rows]
+        found = work(channels)
+        cache.set(key, found, EXPLAIN_CACHE_SECONDS)
+    return found
 
 
 # --- What producers see ---------------------------------------------------------------------
@@ -238,11 +282,13 @@ def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) ->
     facts = product_facts([product_id], as_of)
     if not facts:
         return {"eligible": [], "misses": [], "impossible": 0, "matched": False}
-    channels = active_channels()
-    explained = []
-    for channel_id, compiled in channels:
-        result, checks, steps = explain(compiled, facts[0], as_of)
-        explained.append((channel_id, result, checks, steps))
+
+    def work(channels) -> list[tuple]:
+        return [
+            (channel_id, *explain(compiled, facts[0], as_of)) for channel_id, compiled in channels
+        ]
+
+    explained = _cached_explained("product", facts, as_of, work)
     rows = _channel_rows([cid for cid, *_rest in explained])
     eligible, misses, impossible = [], [], 0
     for channel_id, result, checks, steps in explained:
@@ -282,19 +328,23 @@ def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit
     as_of = as_of or timezone.localdate()
     ids = list(matchable_products().filter(producer_id=producer_id).values_list("id", flat=True))
     facts = product_facts(ids, as_of)
-    channels = active_channels()
-    opened: dict[tuple, dict[str, Any]] = {}
-    for f in facts:
-        for _channel_id, compiled in channels:
-            result, _checks, steps = explain(compiled, f, as_of)
-            if result.eligible or len(steps) != 1 or steps[0].action == "not_possible":
-                continue
-            step = steps[0]
-            entry = opened.setdefault(step.key, {"step": step, "product_ids": set(), "opens": 0})
-            entry["product_ids"].add(f.product_id)
-            entry["opens"] += 1
-    ranked = sorted(opened.values(), key=lambda e: (-e["opens"], e["step"].key))
-    return ranked[:limit]
+
+    def work(channels) -> list[dict[str, Any]]:
+        opened: dict[tuple, dict[str, Any]] = {}
+        for f in facts:
+            for _channel_id, compiled in channels:
+                result, _checks, steps = explain(compiled, f, as_of)
+                if result.eligible or len(steps) != 1 or steps[0].action == "not_possible":
+                    continue
+                step = steps[0]
+                entry = opened.setdefault(
+                    step.key, {"step": step, "product_ids": set(), "opens": 0}
+                )
+                entry["product_ids"].add(f.product_id)
+                entry["opens"] += 1
+        return sorted(opened.values(), key=lambda e: (-e["opens"], e["step"].key))
+
+    return _cached_explained("producer", facts, as_of, work)[:limit]
 
 
 # --- What officers and API clients see --------------------------------------------------------
