@@ -53,6 +53,12 @@ class MatchResult(models.Model):
             # a page is the first rows of an index walk, not a sort of millions (issue 13).
             # It also serves ?eligible=false, which had an index of its own.
             models.Index(fields=["-score", "product", "id"], name="match_order"),
+            # The candidate waiting longest, on the officer's home (issue 13).
+            models.Index(
+                fields=["eligible_since", "id"],
+                condition=models.Q(eligible=True),
+                name="match_eligible_since",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -150,6 +156,8 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["channel", "state"]),
             models.Index(fields=["state", "-updated_at"]),
+            # The referral list's order (latest change first), read in order (issue 13).
+            models.Index(fields=["-updated_at", "-id"], name="referral_latest_change"),
         ]
 
     def __str__(self) -> str:
