@@ -15,6 +15,7 @@ never taken for a fresh one.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -63,6 +64,8 @@ def cached_count(kinds: str | tuple[str, ...], scope: str, compute: Callable[[],
     if not seconds:
         return compute()
     kinds = (kinds,) if isinstance(kinds, str) else kinds
+    # A scope may carry a search typed in Thai: hashed, so the key fits any cache backend.
+    scope = hashlib.blake2b(scope.encode(), digest_size=12).hexdigest()
     key = f"counts:{'+'.join(kinds)}:{_versions(kinds)}:{scope}"
     found = cache.get(key)
     if found is None:

@@ -29,6 +29,15 @@ class CappedPaginator(Paginator):
             return rows.order_by()[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
 
+    @property
+    def capped_count(self) -> int:
+        """The rows counted up to cap + 1 (more than `cap` means "more than cap")."""
+        return self._capped_count
+
+    def know_capped_count(self, value: int) -> None:
+        """Take the capped count from elsewhere (a cache) instead of counting."""
+        self.__dict__["_capped_count"] = value
+
     @cached_property
     def count(self) -> int:
         return min(self._capped_count, self.cap)
