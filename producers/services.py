@@ -339,6 +339,7 @@ def product_update(*, product: Product, data: dict, photos: Iterable = ()) -> Pr
 @transaction.atomic
 def product_photo_add(*, product: Product, upload) -> ProductPhoto:
     Product.objects.select_for_update().get(pk=product.pk)
+    counts_changed(QUEUES)
     return _add_photos(product, [upload])[0]
 
 
@@ -348,6 +349,7 @@ def product_photo_delete(*, photo: ProductPhoto) -> None:
     photo.delete()
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name) if f.name else None)
+    counts_changed(QUEUES)
 
 
 # --- Certification records ----------------------------------------------------------------------
