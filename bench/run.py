@@ -79,19 +79,19 @@ def measure_rescore() -> dict:
 def _constant_rows(facts_chunk, channels, as_of, now) -> list[tuple]:
     """The rows rematch_all writes (services.COLUMNS order), with constant results."""
     return [
-        (f.product_id, channel_id, False, 0, 0, 0, f.star_level, ch.version, 0, as_of, now)
+        (f.product_id, channel_id, False, 0, 0, 0, f.star_level, ch.version, 0, as_of, now, None)
         for f in facts_chunk
         for channel_id, ch in channels
     ]
 
 
-def measure_floor(chunk: int = 2000) -> dict:
-    """Same reads, same number of rows through services._upsert, no engine, no fingerprint."""
+def _floor(upsert, chunk: int) -> dict:
+    """Same reads, the same number of rows with constant results, written by `upsert` in one
+    transaction per chunk: no engine, no fingerprint."""
     from django.db import transaction
     from django.utils import timezone
 
     from matching.selectors import active_channels, iter_product_facts
-    from matching.services import _upsert
 
     started = time.perf_counter()
     as_of = timezone.localdate()
@@ -100,7 +100,7 @@ def measure_floor(chunk: int = 2000) -> dict:
     for facts_chunk in iter_product_facts(as_of, chunk=chunk):
         rows = _constant_rows(facts_chunk, channels, as_of, timezone.now())
         with transaction.atomic():
-            _upsert(rows)
+            upsert(rows)
         products += len(facts_chunk)
         pairs += len(rows)
     seconds = time.perf_counter() - started
@@ -110,33 +110,20 @@ def measure_floor(chunk: int = 2000) -> dict:
         "pairs": pairs,
         "pairs_per_s": pairs / seconds if seconds else 0.0,
     }
+
+
+def measure_floor(chunk: int = 2000) -> dict:
+    """The I/O floor through services._upsert."""
+    from matching.services import _upsert
+
+    return _floor(_upsert, chunk)
 
 
 def measure_rawfloor(chunk: int = 2000) -> dict:
-    """Same reads; the same rows written as tuples with plain SQL (bench/prototype.py)."""
-    from django.db import transaction
-    from django.utils import timezone
+    """The same rows written as tuples with plain SQL (bench/prototype.py)."""
     from prototype import upsert_tuples
 
-    from matching.selectors import active_channels, iter_product_facts
-
-    started = time.perf_counter()
-    as_of = timezone.localdate()
-    channels = active_channels()
-    products = pairs = 0
-    for facts_chunk in iter_product_facts(as_of, chunk=chunk):
-        rows = _constant_rows(facts_chunk, channels, as_of, timezone.now())
-        with transaction.atomic():
-            upsert_tuples(rows)
-        products += len(facts_chunk)
-        pairs += len(rows)
-    seconds = time.perf_counter() - started
-    return {
-        "seconds": seconds,
-        "products": products,
-        "pairs": pairs,
-        "pairs_per_s": pairs / seconds if seconds else 0.0,
-    }
+    return _floor(upsert_tuples, chunk)
 
 
 def measure_read(chunk: int = 2000) -> dict:

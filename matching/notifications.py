@@ -161,7 +161,8 @@ def notify_referral_change(
         )
     else:
         owner = referral.product.producer.user
-        recipients = [owner] if owner.is_active else []
+        # A register record not claimed yet has no account to tell.
+        recipients = [owner] if owner is not None and owner.is_active else []
 
     notifications = []
     for user in recipients:

@@ -26,7 +26,7 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import OTOP_STARS_CODE, officer_covers, star_rating_is_stale
+from producers.selectors import current_star_level, officer_covers
 
 PRODUCT_COLUMNS = (
     "id",
@@ -128,7 +128,7 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         lead_time,
     ) in rows:
         mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
-        stars = _star_level(mine, as_of)
+        stars = current_star_level([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
         facts.append(
             ProductFacts(
                 product_id=pid,
@@ -158,23 +158,6 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
             )
         )
     return facts
-
-
-def _star_level(certs: list[tuple], as_of: dt.date) -> int | None:
-    """The newest verified, unexpired, not stale OTOP Product Champion rating."""
-    best = None
-    for c in certs:
-        if (
-            c[2] == OTOP_STARS_CODE
-            and c[3] == CertificationStatus.VERIFIED
-            and (c[4] is None or c[4] >= as_of)
-            and c[8]
-            and c[9]
-            and not star_rating_is_stale(c[9], as_of)
-            and (best is None or (c[9], c[8]) > best)
-        ):
-            best = (c[9], c[8])
-    return best[1] if best else None
 
 
 def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:

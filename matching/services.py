@@ -572,8 +572,9 @@ def referrals_bulk_propose(
 
 
 def referrals_withdraw_for_partner(*, partner) -> int:
-    """Withdraw (never delete) the partner's open referrals when it leaves the MOU, in
-    the transaction of partners.services.partner_set_status, with an audit entry each. Listed ones stay listed."""
+    """Withdraw (never delete) the partner's open referrals when it leaves the MOU, in the
+    transaction of partners.services.partner_set_status (through partners.signals.partner_left),
+    with an audit entry each. Listed ones stay listed."""
     open_states = [
         ReferralState.PROPOSED,
         ReferralState.APPROVED,

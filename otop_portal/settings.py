@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "otop_portal.api_schema.PortalAutoSchema",  # documents 401/403/404/429
     "DEFAULT_THROTTLE_RATES": {
         "anon": "60/min",
         "user": "600/min",
@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # assets from our own static files: docs work offline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Request bodies get their own components: read-only fields are not asked for, and a field
+    # that may not be blank says so (minLength 1), as the API checks it.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Enums are named after their field; name the shared ones so they do not collide.
     "ENUM_NAME_OVERRIDES": {
         "ChannelKindEnum": "partners.models.ChannelKind",
@@ -285,6 +288,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_structlog": {"level": LOG_LEVEL},
+        "fontTools": {"level": "WARNING"},  # fpdf2's font subsetting chatters at INFO
     },
 }
 structlog.configure(
@@ -310,6 +314,17 @@ SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["otop-portal-pdpa-v1"])
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Keyed hash of national IDs for finding duplicates; never rotated with SECRET_KEY.
 PII_HASH_KEY = env.str("PII_HASH_KEY", default=SECRET_KEY)
+
+# --- The national register: claim codes (producers/claims.py) ---------------------------------
+CLAIM_CODE_VALID_DAYS = env.int("CLAIM_CODE_VALID_DAYS", default=90)
+CLAIM_CODES_PER_HOUR = env.int("CLAIM_CODES_PER_HOUR", default=1000)  # per officer
+CLAIM_FAILURES_PER_ACCOUNT = 5  # wrong tries in 15 minutes, then a pause
+CLAIM_FAILURES_PER_ADDRESS = 20
+# Claim letters (PDF) are set in a Thai TrueType font: Debian's fonts-thai-tlwg by default.
+THAI_PDF_FONT = env.str("THAI_PDF_FONT", default="/usr/share/fonts/truetype/tlwg/Loma.ttf")
+THAI_PDF_FONT_BOLD = env.str(
+    "THAI_PDF_FONT_BOLD", default="/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf"
+)
 
 # --- Uploads ----------------------------------------------------------------------------------
 UPLOAD_MAX_IMAGE_BYTES = env.int("UPLOAD_MAX_IMAGE_BYTES", default=8 * 1024 * 1024)

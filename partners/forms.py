@@ -16,7 +16,7 @@ from partners.models import (
     PreferredKind,
     RuleMode,
 )
-from partners.services import PARTNER_FIELDS
+from partners.services import CHANNEL_FIELDS, PARTNER_FIELDS, REQUIREMENT_FIELDS
 from producers.models import Category, CertificationType, ProducerType, SubCategory
 
 BLANK = [("", "---------")]
@@ -54,16 +54,7 @@ class PartnerForm(forms.ModelForm):
 class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
-        fields = [
-            "kind",
-            "name_th",
-            "name_en",
-            "description_th",
-            "description_en",
-            "nationwide",
-            "provinces",
-            "is_active",
-        ]
+        fields = list(CHANNEL_FIELDS)
         widgets = {
             "description_th": forms.Textarea(attrs={"rows": 3}),
             "description_en": forms.Textarea(attrs={"rows": 3}),
@@ -96,20 +87,7 @@ class RequirementForm(forms.ModelForm):
 
     class Meta:
         model = ChannelRequirement
-        fields = [
-            "categories",
-            "subcategories",
-            "producer_types",
-            "min_star_level",
-            "gtin_required",
-            "min_shelf_life_days",
-            "min_monthly_capacity",
-            "max_lead_time_days",
-            "price_min",
-            "price_max",
-            "notes_th",
-            "notes_en",
-        ]
+        fields = list(REQUIREMENT_FIELDS)
         widgets = {
             "categories": forms.CheckboxSelectMultiple,
             "subcategories": forms.CheckboxSelectMultiple,

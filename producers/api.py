@@ -10,16 +10,28 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from otop_portal.api_errors import Conflict
+from otop_portal.api_schema import RefusalSerializer
 from otop_portal.models import Province, Role
 from producers import selectors, services, validators
 from producers.filters import CertificationFilter, ProductFilter, ProductPhotoFilter
 from producers.forms import WEIGHT_ERRORS, WEIGHT_MAX_GRAMS
 from producers.models import (
+    CERTIFICATION_FIELDS,
+    PRODUCT_FIELDS,
+    STEP_FIELDS,
     Category,
     Certification,
     CertificationType,
@@ -63,6 +75,16 @@ class OwnProducerMixin:
 # --- Profile ------------------------------------------------------------------------------------
 
 
+# What only the portal changes on a profile: read back, never written through the API.
+PORTAL_FIELDS = [
+    "status",
+    "return_reason",
+    "registration_step",
+    "privacy_consent_version",
+    "privacy_consented_at",
+]
+
+
 class ProducerProfileSerializer(serializers.ModelSerializer):
     national_id = serializers.CharField(
         required=False, help_text="13 digits. Read back as the owner sees it (in full)."
@@ -76,20 +98,10 @@ class ProducerProfileSerializer(serializers.ModelSerializer):
         model = Producer
         # The registration steps' fields, then what only the portal changes.
         fields = [
-            *(name for names in services.STEP_FIELDS.values() for name in names),
-            "status",
-            "return_reason",
-            "registration_step",
-            "privacy_consent_version",
-            "privacy_consented_at",
+            *(name for names in STEP_FIELDS.values() for name in names),
+            *PORTAL_FIELDS,
         ]
-        read_only_fields = [
-            "status",
-            "return_reason",
-            "registration_step",
-            "privacy_consent_version",
-            "privacy_consented_at",
-        ]
+        read_only_fields = PORTAL_FIELDS
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -137,7 +149,7 @@ class ProducerProfileView(OwnProducerMixin, generics.RetrieveUpdateAPIView):
         producer = serializer.instance
         try:
             with transaction.atomic():
-                for step, fields in services.STEP_FIELDS.items():
+                for step, fields in STEP_FIELDS.items():
                     part = {f: data[f] for f in fields if f in data}
                     if part:
                         producer = services.producer_save_step(
@@ -222,7 +234,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = [
             "id",
-            *services.PRODUCT_FIELDS,
+            *PRODUCT_FIELDS,
             "photos",
             "star_level",
             "star_award_year",
@@ -253,7 +265,23 @@ class ProductSerializer(serializers.ModelSerializer):
         return validators.validate_gtin(value) if value else ""
 
 
+PRODUCT_IS_REFERRED = gettext_lazy(
+    "This product has been put forward to partners, so it is kept with its history. Set its "
+    "status to “Discontinued” instead."
+)
+
+
 @extend_schema(tags=["producer"])
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            409: OpenApiResponse(
+                RefusalSerializer, description="It has referrals: it is kept (discontinue it)."
+            ),
+        }
+    )
+)
 class ProductViewSet(OwnProducerMixin, viewsets.ModelViewSet):
     """The producer's own products."""
 
@@ -288,6 +316,13 @@ class ProductViewSet(OwnProducerMixin, viewsets.ModelViewSet):
             )
         except DjangoValidationError as error:
             raise _drf_error(error) from None
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            # Referrals (and their history) point at it: they are kept, and so is the product.
+            raise Conflict(PRODUCT_IS_REFERRED) from None
 
 
 @extend_schema(tags=["producer"])
@@ -347,19 +382,11 @@ class CertificationSerializer(serializers.ModelSerializer):
         model = Certification
         fields = [
             "id",
-            "type",
-            "number",
-            "issuer",
-            "issued_on",
-            "expires_on",
-            "scope",
-            "products",
+            *CERTIFICATION_FIELDS,
             "document",
             "has_document",
             "status",
             "reject_reason",
-            "star_level",
-            "award_year",
             "expiry_state",
             "created_at",
             "updated_at",

@@ -13,14 +13,12 @@ scaled by their viewBox; the figures behind each one are a table under it and a 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from defusedcsv import csv
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +39,7 @@ from matching.selectors import (
     officer_scope_key,
     referrals_visible_to,
 )
+from otop_portal import spreadsheets
 from otop_portal.models import Province, Role
 from otop_portal.roles import role_required
 from otop_portal.templatetags.thai_dates import format_local_date
@@ -210,7 +209,7 @@ def referrals_by_partner_and_state(user, *, province: Province | None = None) ->
 
 def _star_level_now() -> Subquery:
     """A product's current OTOP star level, as the last re-score found it: every stored result
-    of a product carries the same star_level (matching.selectors._star_level), and the daily
+    of a product carries the same star_level (producers.selectors.current_star_level), and the daily
     re-score keeps it current as ratings expire or go stale. One index probe per product on
     (product, channel); working the rule out again in SQL took 40 s or more for 100,000
     products (an OR across the producer's and the product's certificates in a subquery per row,
@@ -641,18 +640,13 @@ def _chosen(form: DashboardForm) -> tuple[Province | None, int]:
 
 
 def _csv_response(figures: Figures) -> HttpResponse:
-    """The figures of one chart as the table shows them: UTF-8 with a BOM (so spreadsheet
-    programs read the Thai), cells that look like formulas escaped (defusedcsv)."""
+    """The figures of one chart as the table shows them (otop_portal.spreadsheets: UTF-8 with a
+    BOM, cells that look like formulas escaped)."""
     table = figures.table()
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(table["header"])
-    for label, cells in table["body"]:
-        writer.writerow([label, *cells])
     total_label, totals = table["footer"]
-    writer.writerow([total_label, *totals])
-    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    rows = [[label, *cells] for label, cells in table["body"]] + [[total_label, *totals]]
+    content = spreadsheets.csv_bytes(table["header"], rows)
+    response = HttpResponse(content, content_type=spreadsheets.CONTENT_TYPES["csv"])
     filename = f"otop-dashboard-{figures.name}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

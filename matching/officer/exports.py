@@ -4,10 +4,9 @@ Each list has one spec: the filter set its page uses, the selector that scopes i
 and its columns. A column is a header (translated when the file is written, so a file comes out
 in the language of the page it was asked from) and a function of a row.
 
-Cells are neutralised against formula injection (a name such as "=HYPERLINK(...)" or "+66..."
-must reach the spreadsheet as text, never run): the CSV is written with defusedcsv, and the Excel
-file applies defusedcsv's own escaping to every text cell, so both formats say the same thing.
-Rows are streamed from the database in chunks, so a national export keeps memory flat.
+The files are written by otop_portal.spreadsheets (cells neutralised against formula injection,
+dates as dates), as every export and feed of the portal is. Rows are streamed from the database
+in chunks, so a national export keeps memory flat.
 
 Small exports are written during the request (matching.officer.export_views); larger ones are queued
 as an ExportJob (export_request) and written by a background task (export_make), which notifies
@@ -17,16 +16,13 @@ the officer when the file is ready.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import IO, Any
 
-import defusedcsv.csv as defused_csv
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -37,11 +33,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_filters import FilterSet
 from django_tasks import task
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from matching import selectors
 from matching.filters import (
@@ -51,6 +42,7 @@ from matching.filters import (
     ReferralFilter,
 )
 from matching.models import ExportJob, ExportStatus
+from otop_portal import spreadsheets
 from otop_portal.models import Notification, NotificationKind, Role
 from otop_portal.notifications import email_after_commit
 
@@ -58,10 +50,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000  # rows fetched from the database at a time
 FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+CONTENT_TYPES = spreadsheets.CONTENT_TYPES
 # An identical export asked for again within this time is the same job (a double click).
 SAME_JOB_WINDOW = dt.timedelta(minutes=15)
 
@@ -262,81 +251,9 @@ def export_rows(list_name: str, *, user, query: str | QueryDict, request=None) -
 # --- Writing ------------------------------------------------------------------------------------
 
 
-def neutralise(value: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula: defusedcsv's escaping (a quote
-    before a leading = + - @ | %, numbers left as they are), and the same for a leading tab or
-    carriage return, which defusedcsv lets through."""
-    if value[:1] in ("\t", "\r"):
-        return "'" + value
-    return defused_csv._escape(value)
-
-
-def _local(moment: dt.datetime) -> dt.datetime:
-    # Spreadsheets know no time zones: the local (Bangkok) time, to the minute.
-    return timezone.localtime(moment).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return _local(value).isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool | int | float | Decimal):
-        return value
-    return neutralise(str(value))
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return _local(value)
-    if value is None or isinstance(value, dt.date | bool | int | float | Decimal):
-        return value
-    # Control characters are not allowed in the file format: dropped rather than failing.
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-
-
 def _values(columns: tuple[Column, ...], rows: Iterable) -> Iterable[list[Any]]:
     for row in rows:
         yield [column.value(row) for column in columns]
-
-
-def _write_csv(headers: list[str], records: Iterable[list[Any]], out: IO[bytes]) -> int:
-    # UTF-8 with a byte-order mark: without it Excel reads the file as the local code page and
-    # the Thai comes out garbled.
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = defused_csv.writer(text)
-    writer.writerow([neutralise(h) for h in headers])
-    count = 0
-    for record in records:
-        writer.writerow([_csv_cell(v) for v in record])
-        count += 1
-    text.flush()
-    text.detach()  # leave `out` open for the caller
-    return count
-
-
-def _write_xlsx(title: str, headers: list[str], records: Iterable[list[Any]], out: IO[bytes]):
-    workbook = Workbook(write_only=True)
-    # A sheet title is at most 31 characters, without []:*?/\
-    sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31])
-    sheet.freeze_panes = "A2"  # the header row stays in view
-    for index in range(len(headers)):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = 20
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=neutralise(header))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    count = 0
-    for record in records:
-        sheet.append([_xlsx_cell(v) for v in record])
-        count += 1
-    workbook.save(out)
-    return count
 
 
 def write_export(list_name: str, rows: QuerySet, *, fmt: str, language: str, out: IO[bytes]) -> int:
@@ -351,8 +268,8 @@ def write_export(list_name: str, rows: QuerySet, *, fmt: str, language: str, out
         rows = rows.only(*spec.fields)
         records = _values(spec.columns, rows.iterator(chunk_size=CHUNK_ROWS))
         if fmt == "csv":
-            return _write_csv(headers, records, out)
-        return _write_xlsx(str(spec.title), headers, records, out)
+            return spreadsheets.write_csv(headers, records, out)
+        return spreadsheets.write_xlsx(str(spec.title), headers, records, out)
 
 
 def export_filename(list_name: str, fmt: str, on: dt.date | None = None) -> str:

@@ -1,10 +1,10 @@
 """API: the partner's shortlist, read only (GET /api/v1/shortlist/, /api/v1/shortlist/{id}/).
 
-The same filters as the shortlist page (partners.portal.filters.PartnerReferralFilter) over the same
-selector, for partner members only. Decisions are made through /api/v1/referrals/{id}/accept/
-and friends (matching.api.referrals), which go through the same services as the pages. The producer's
-personal contact details are not in this API: they are shown on the product's page once the
-partner accepted it, and each view is recorded.
+The same filters as the shortlist page (partners.portal.filters.PartnerReferralFilter) over the
+same selector, for partner members only. Decisions are made through
+/api/v1/referrals/{id}/accept/ and friends (matching.api.referrals), which go through the same
+services as the pages. The producer's personal contact details are not in this API: they are
+shown on the product's page once the partner accepted it, and each view is recorded.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
+from matching.api.serializers import decline_code_field, listing_url_field
 from matching.models import Referral
 from otop_portal.models import Role
 from otop_portal.pagination import KnownCountPaginator, count_from_states
@@ -86,6 +87,8 @@ class ShortlistSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="Current verified OTOP stars, if any."
     )
     sent_at = serializers.DateTimeField(read_only=True, help_text="When it was sent to you.")
+    decline_code = decline_code_field()
+    listing_url = listing_url_field()
 
     class Meta:
         model = Referral

@@ -27,14 +27,14 @@ Image links
     image). A link works for FEED_IMAGE_LINK_HOURS hours (a setting, 72 by default); then it
     answers 410 Gone and the partner downloads the feed again for fresh links.
 
-Cells are neutralised against formula injection with matching.officer.exports' helpers, so a product
-name such as "=HYPERLINK(...)" reaches the spreadsheet as text. Rows are read a chunk at a
-time in a fixed number of queries per chunk: memory and queries do not grow with each row.
+The files are written by otop_portal.spreadsheets, as every export is: cells are neutralised
+against formula injection, so a product name such as "=HYPERLINK(...)" reaches the spreadsheet
+as text. Rows are read a chunk at a time in a fixed number of queries per chunk: memory and
+queries do not grow with each row.
 """
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import json
 import time
@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import defusedcsv.csv as defused_csv
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -56,9 +55,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from matching.models import Referral, ReferralState
-from matching.officer.exports import CONTENT_TYPES as EXPORT_CONTENT_TYPES
-from matching.officer.exports import _csv_cell, _write_xlsx, neutralise
 from matching.selectors import referrals_visible_to
+from otop_portal import spreadsheets
 from otop_portal.models import Role
 from partners.models import Channel
 from producers.models import (
@@ -71,11 +69,11 @@ from producers.models import (
     ProductPhoto,
     ProductStatus,
 )
-from producers.selectors import star_rating_is_stale
+from producers.selectors import StarFact, star_rating
 
 FEED_STATES = (ReferralState.ACCEPTED, ReferralState.LISTED)
 FORMATS = ("csv", "xlsx", "json")
-CONTENT_TYPES = {**EXPORT_CONTENT_TYPES, "json": "application/json"}
+CONTENT_TYPES = {**spreadsheets.CONTENT_TYPES, "json": "application/json"}
 HEADER_STYLES = ("label", "code")  # headers in the reader's language, or the machine names
 MAX_IMAGES = MAX_PHOTOS
 FDA_CODE = "fda"
@@ -319,18 +317,15 @@ def _certificates_for(products: list[Product], today: dt.date) -> dict[int, list
 
 
 def _stars(certs: list[Certification], today: dt.date) -> tuple[int | None, int | None]:
-    """The newest OTOP stars rating that is not stale: (level, year awarded)."""
-    best = None
-    for cert in certs:
-        if (
-            cert.type.code == OTOP_STARS_CODE
-            and cert.star_level
-            and cert.award_year
-            and not star_rating_is_stale(cert.award_year, today)
-            and (best is None or (cert.award_year, cert.star_level) > best)
-        ):
-            best = (cert.award_year, cert.star_level)
-    return (best[1], best[0]) if best else (None, None)
+    """The product's current OTOP stars (producers.selectors.star_rating, not stale): (level,
+    year awarded)."""
+    rating = star_rating(
+        (StarFact(c.type.code, c.status, c.expires_on, c.star_level, c.award_year) for c in certs),
+        today,
+    )
+    if rating is None or rating.stale:
+        return None, None
+    return rating.level, rating.award_year
 
 
 def feed_items_for(
@@ -609,32 +604,14 @@ def _records(items: Iterable[FeedItem]) -> Iterator[list[Any]]:
         yield [column.value(item) for column in COLUMNS]
 
 
-class _Echo:
-    """A file that hands back what is written: csv.writer then returns each line."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def stream_csv(items: Iterable[FeedItem], *, header_style: str = "label") -> Iterator[bytes]:
-    """The feed as CSV, a few rows at a time: UTF-8 with a byte-order mark (without it Excel
-    reads the Thai as the local code page), every text cell neutralised."""
-    writer = defused_csv.writer(_Echo())
-    yield codecs.BOM_UTF8
-    yield writer.writerow([neutralise(h) for h in headers(header_style)]).encode("utf-8")
-    lines: list[str] = []
-    for record in _records(items):
-        lines.append(writer.writerow([_csv_cell(v) for v in record]))
-        if len(lines) >= 100:
-            yield "".join(lines).encode("utf-8")
-            lines = []
-    if lines:
-        yield "".join(lines).encode("utf-8")
+    """The feed as CSV, a few rows at a time (otop_portal.spreadsheets.stream_csv)."""
+    yield from spreadsheets.stream_csv(headers(header_style), _records(items))
 
 
 def write_xlsx(items: Iterable[FeedItem], out: IO[bytes], *, header_style: str = "label") -> int:
     """The feed as an Excel workbook (openpyxl, write-only); returns the number of rows."""
-    return _write_xlsx(_("Listing feed"), headers(header_style), _records(items), out)
+    return spreadsheets.write_xlsx(_("Listing feed"), headers(header_style), _records(items), out)
 
 
 def stream_json(items: Iterable[FeedItem], *, channel: Channel | None) -> Iterator[bytes]:

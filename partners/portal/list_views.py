@@ -1,9 +1,9 @@
 """Saved-list pages of the partner portal: my lists and my colleagues' shared ones, one list
 with its products, and the POST endpoints that make, change, fill and delete them.
 
-Who may do what is partners.portal.saved_lists' rule; this module asks it through _list_for and turns
-its refusals into answers: a list the member cannot see is 404 (as if it did not exist), one they
-see but may not change is 403, anything else is a message on the page they came from.
+Who may do what is partners.portal.saved_lists' rule; this module asks it through _list_for and
+turns its refusals into answers: a list the member cannot see is 404 (as if it did not exist),
+one they see but may not change is 403, anything else is a message on the page they came from.
 """
 
 from __future__ import annotations

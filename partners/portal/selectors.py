@@ -126,9 +126,10 @@ def producer_contact_for(viewer, referral, *, via: str = "page") -> dict[str, An
     producer = referral.product.producer
     ContactView.objects.create(referral=referral, viewer=viewer, via=via)
     return {
-        "person": producer.user.full_name,
+        # A register record not claimed yet has no account: phone and LINE only.
+        "person": producer.user.full_name if producer.user else "",
         "phone": producer.phone,
         "line_id": producer.line_id,
-        "email": producer.user.email,
+        "email": producer.user.email if producer.user else "",
         "producer": producer,
     }

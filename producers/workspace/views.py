@@ -152,16 +152,19 @@ def register_step(request: HttpRequest, step: str) -> HttpResponse:
         if form.is_valid():
             try:
                 if step == "confirm":
-                    services.producer_submit(
+                    submitted = services.producer_submit(
                         producer=producer, by=request.user, consent=form.cleaned_data["consent"]
                     )
-                    messages.success(
-                        request,
-                        _(
-                            "Thank you. Your registration was sent to the district office "
-                            "for review."
-                        ),
-                    )
+                    if submitted.status == ProducerStatus.VERIFIED:  # a claimed register record
+                        messages.success(request, _("Thank you. Your consent is recorded."))
+                    else:
+                        messages.success(
+                            request,
+                            _(
+                                "Thank you. Your registration was sent to the district office "
+                                "for review."
+                            ),
+                        )
                     return redirect("producers:home")
                 services.producer_save_step(
                     producer=producer, step=step, data=form.cleaned_data, by=request.user
@@ -192,7 +195,9 @@ def register_step(request: HttpRequest, step: str) -> HttpResponse:
             "previous_step": services.REGISTRATION_STEPS[index - 1] if index else None,
             "producer": producer,
             "missing": [m for s, m in services.producer_missing(producer) if s != "confirm"],
-            "can_submit": producer.status in (ProducerStatus.DRAFT, ProducerStatus.RETURNED),
+            "can_submit": producer.status in (ProducerStatus.DRAFT, ProducerStatus.RETURNED)
+            # A claimed register record is verified already; its owner still has to consent.
+            or not producer.privacy_consented_at,
             "national_id": selectors.producer_national_id_for(request.user, producer),
             "privacy_notice_version": settings.PRIVACY_NOTICE_VERSION,
         },
