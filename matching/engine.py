@@ -15,6 +15,7 @@ tuple); `explain()` re-runs the same rules slowly and keeps the facts behind eac
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
@@ -53,6 +54,12 @@ class ProductFacts:
     lead_time_days: int | None
     star_level: int | None  # from a verified, current OTOP Product Champion record
     certificates: tuple[CertificateFact, ...] = ()
+    # Whether the product's category keeps for a limited time (food, beverages, herbal
+    # products: producers.Category.perishable). A shelf-life minimum applies only to these.
+    perishable: bool = True
+    # The level of the newest verified rating that is out of date (awarded before the last
+    # round), when there is no current one: the step is "renew the rating", not "reach N".
+    stale_star_level: int | None = None
 
     def valid_types(self, day: dt.date) -> frozenset[str]:
         return frozenset(c.type for c in self.certificates if c.counts_on(day))
@@ -107,6 +114,12 @@ class Preferred:
     type: str | None = None
     target: int | None = None
     provinces: frozenset[str] = frozenset()
+    # Categories the criterion means something for (empty: every one). A product of another
+    # category is not scored on it at all: neither points nor a share of the total.
+    categories: frozenset[str] = frozenset()
+
+    def applies_to(self, category: str) -> bool:
+        return not self.categories or category in self.categories
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +156,14 @@ def _dec(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
-def compile_channel(snapshot: dict[str, Any]) -> CompiledChannel:
+def compile_channel(
+    snapshot: dict[str, Any], certificate_categories: Mapping[str, Iterable[str]] | None = None
+) -> CompiledChannel:
+    """`certificate_categories`: for each certificate type, the categories it applies to
+    (reference data; a type missing or mapped to nothing applies to every category). A preferred
+    certificate counts only for products of those categories, unless the snapshot's own
+    criterion names its categories."""
+    applies = certificate_categories or {}
     rules = tuple(
         CertificateRule(
             mode=rule.get("mode", "all"),
@@ -162,6 +182,10 @@ def compile_channel(snapshot: dict[str, Any]) -> CompiledChannel:
             type=p.get("type"),
             target=p.get("target"),
             provinces=frozenset(p.get("provinces", ())),
+            categories=frozenset(
+                p.get("categories")
+                or (applies.get(p.get("type") or "", ()) if p["kind"] == "certificate" else ())
+            ),
         )
         for p in snapshot.get("preferred", ())
         if int(p.get("weight", 0)) > 0
@@ -222,7 +246,11 @@ def failed_gates(ch: CompiledChannel, f: ProductFacts, held: frozenset[str]) -> 
         failed |= 1 << Criterion.STARS
     if ch.gtin_required and not f.gtin:
         failed |= 1 << Criterion.GTIN
-    if ch.min_shelf_life_days and (f.shelf_life_days or 0) < ch.min_shelf_life_days:
+    if (
+        ch.min_shelf_life_days
+        and f.perishable
+        and (f.shelf_life_days or 0) < ch.min_shelf_life_days
+    ):
         failed |= 1 << Criterion.SHELF_LIFE
     if ch.min_monthly_capacity and (f.monthly_capacity or 0) < ch.min_monthly_capacity:
         failed |= 1 << Criterion.CAPACITY
@@ -250,10 +278,16 @@ def _subcategory_ok(allowed: frozenset[str], category: str, subcategory: str | N
     return not same_category or subcategory in same_category
 
 
-def preferred_points(ch: CompiledChannel, f: ProductFacts, held: frozenset[str]) -> list[float]:
-    """Points earned (0..weight) for each preferred criterion, in order."""
-    points = []
+def preferred_points(
+    ch: CompiledChannel, f: ProductFacts, held: frozenset[str]
+) -> list[float | None]:
+    """Points earned (0..weight) for each preferred criterion, in order; None for a criterion
+    that does not apply to the product's category."""
+    points: list[float | None] = []
     for p in ch.preferred:
+        if not p.applies_to(f.category):
+            points.append(None)
+            continue
         if p.kind == "certificate":
             earned = p.weight if p.type in held else 0.0
         elif p.kind == "stars":
@@ -270,15 +304,23 @@ def preferred_points(ch: CompiledChannel, f: ProductFacts, held: frozenset[str])
     return points
 
 
+def score(ch: CompiledChannel, f: ProductFacts, held: frozenset[str]) -> int:
+    """0-100: the share of the applicable preferred weight the product earns."""
+    if not ch.total_weight:
+        return 100  # nothing preferred: a product that fits, fits fully
+    earned = total = 0.0
+    for p, points in zip(ch.preferred, preferred_points(ch, f, held), strict=True):
+        if points is not None:
+            earned += points
+            total += p.weight
+    return round(100 * earned / total) if total else 100
+
+
 def evaluate(ch: CompiledChannel, f: ProductFacts, as_of: dt.date) -> Result:
     """Eligibility, score and failed criteria of one product for one channel."""
     held = f.valid_types(as_of)
     failed = failed_gates(ch, f, held)
-    if ch.total_weight:
-        score = round(100 * sum(preferred_points(ch, f, held)) / ch.total_weight)
-    else:
-        score = 100  # nothing preferred: a product that fits, fits fully
-    return Result(ch.channel, ch.version, failed == 0, score, failed)
+    return Result(ch.channel, ch.version, failed == 0, score(ch, f, held), failed)
 
 
 def evaluate_all(channels: list[CompiledChannel], f: ProductFacts, as_of: dt.date) -> list[Result]:
@@ -286,12 +328,7 @@ def evaluate_all(channels: list[CompiledChannel], f: ProductFacts, as_of: dt.dat
     out = []
     for ch in channels:
         failed = failed_gates(ch, f, held)
-        score = (
-            round(100 * sum(preferred_points(ch, f, held)) / ch.total_weight)
-            if ch.total_weight
-            else 100
-        )
-        out.append(Result(ch.channel, ch.version, failed == 0, score, failed))
+        out.append(Result(ch.channel, ch.version, failed == 0, score(ch, f, held), failed))
     return out
 
 
@@ -316,24 +353,37 @@ class Step:
     counted ("this opens 5 channels")."""
 
     action: str  # get_certificate | renew_certificate | await_verification | raise_stars |
-    # add_gtin | extend_shelf_life | raise_capacity | shorten_lead_time | change_price |
-    # not_possible
+    # renew_stars | add_gtin | enter_shelf_life | extend_shelf_life | raise_capacity |
+    # shorten_lead_time | change_price | not_possible
     key: tuple
     detail: dict = field(default_factory=dict)
+
+
+# A channel closed by one of these no step can open: the product would have to be another
+# kind of product, or its producer another kind of producer in another province.
+CLOSING = (Criterion.CATEGORY, Criterion.SUBCATEGORY, Criterion.PRODUCER_TYPE, Criterion.REGION)
+CLOSING_MASK = sum(1 << c for c in CLOSING)
 
 
 def explain(
     ch: CompiledChannel, f: ProductFacts, as_of: dt.date
 ) -> tuple[Result, list[Check], list[Step]]:
-    """The result with every criterion's outcome and the steps that would make it eligible."""
+    """The result with every criterion's outcome and the steps that would make it eligible.
+
+    A channel closed to the product (category, sub-type, producer type, region) is explained by
+    its closing reasons alone, with the single step `not_possible`: any other advice for it
+    would be noise."""
     result = evaluate(ch, f, as_of)
     held = f.valid_types(as_of)
     checks: list[Check] = []
     steps: list[Step] = []
     bit = result.failed
+    closed = bool(bit & CLOSING_MASK)
 
     def gate(criterion: Criterion, name: str, required, actual, step: Step | None, **extra):
         failed = bit >> criterion & 1
+        if closed and not (failed and criterion in CLOSING):
+            return
         checks.append(Check(name, "failed" if failed else "passed", required, actual, extra))
         if failed and step is not None:
             steps.append(step)
@@ -359,21 +409,19 @@ def explain(
         )
     if ch.region_is_gate:
         gate(Criterion.REGION, "region", sorted(ch.provinces), f.province, impossible)
+    if closed:
+        return result, checks, _dedupe(steps)
     if ch.min_stars:
         gate(Criterion.STARS, "stars", ch.min_stars, f.star_level, _stars_step(ch.min_stars, f))
     if ch.gtin_required:
         gate(Criterion.GTIN, "gtin", True, bool(f.gtin), Step("add_gtin", ("add_gtin",)))
-    if ch.min_shelf_life_days:
+    if ch.min_shelf_life_days and f.perishable:
         gate(
             Criterion.SHELF_LIFE,
             "shelf_life",
             ch.min_shelf_life_days,
             f.shelf_life_days,
-            Step(
-                "extend_shelf_life",
-                ("extend_shelf_life", ch.min_shelf_life_days),
-                {"days": ch.min_shelf_life_days},
-            ),
+            _shelf_life_step(ch.min_shelf_life_days, f),
         )
     if ch.min_monthly_capacity:
         gate(
@@ -429,6 +477,8 @@ def explain(
             steps.extend(_certificate_steps(rule.mode, missing, f, as_of))
     points = preferred_points(ch, f, held)
     for p, earned in zip(ch.preferred, points, strict=True):
+        if earned is None:  # not meant for this kind of product
+            continue
         outcome = "passed" if earned >= p.weight else ("partial" if earned > 0 else "failed")
         checks.append(
             Check(
@@ -447,16 +497,30 @@ def explain(
     return result, checks, _dedupe(steps)
 
 
+def _shelf_life_step(minimum: int, f: ProductFacts) -> Step:
+    """A blank shelf life is something to fill in, not something to improve."""
+    if f.shelf_life_days is None:
+        return Step("enter_shelf_life", ("enter_shelf_life",), {"days": minimum})
+    return Step("extend_shelf_life", ("extend_shelf_life", minimum), {"days": minimum})
+
+
 STARS_TYPE = "otop-stars"
 
 
 def _stars_step(minimum: int, f: ProductFacts) -> Step:
-    """A rating high enough that waits for an officer is "wait", not "reach N stars"."""
+    """A rating high enough that waits for an officer is "wait", not "reach N stars"; a rating
+    that is out of date (and no current one) is "renew the rating"."""
     for c in f.certificates:
         if c.type == STARS_TYPE and not c.verified and (c.stars or 0) >= minimum:
             return Step(
                 "await_verification", ("await_verification", STARS_TYPE), {"type": STARS_TYPE}
             )
+    if f.star_level is None and f.stale_star_level:
+        return Step(
+            "renew_stars",
+            ("renew_stars", minimum),
+            {"stars": minimum, "previous": f.stale_star_level},
+        )
     return Step("raise_stars", ("raise_stars", minimum), {"stars": minimum})
 
 

@@ -11,7 +11,6 @@ same query string (matching/officer/exports.py).
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +21,7 @@ from matching.models import MatchResult, Referral, ReferralState
 from otop_portal.filters import IntegerFilter, StrictBooleanFilter
 from otop_portal.models import Province, Role
 from otop_portal.search import thai_search
+from otop_portal.thai_input import ThaiDateFilter
 from partners.models import Channel, Partner, PartnerStatus
 from producers.models import Category, Certification, CertificationType, Producer, ProducerType
 
@@ -266,15 +266,6 @@ class ReferralFilter(OrderedFilterSet):
 # --- The officer's queues -----------------------------------------------------------------------
 
 
-class DateInput(forms.DateInput):
-    """The browser's own date picker (no JavaScript of ours); the value in ISO, as it expects."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class ProducerQueueFilter(django_filters.FilterSet):
     """What an officer narrows the producers waiting for verification by."""
 
@@ -288,16 +279,14 @@ class ProducerQueueFilter(django_filters.FilterSet):
         label=_("Producer type"),
         empty_label=_("Any type"),
     )
-    submitted_from = django_filters.DateFilter(
+    submitted_from = ThaiDateFilter(
         field_name="submitted_at",
         lookup_expr="date__gte",
-        widget=DateInput,
         label=_("Submitted on or after"),
     )
-    submitted_to = django_filters.DateFilter(
+    submitted_to = ThaiDateFilter(
         field_name="submitted_at",
         lookup_expr="date__lte",
-        widget=DateInput,
         label=_("Submitted on or before"),
     )
 

@@ -7,12 +7,13 @@ transaction, and never when the change is rolled back.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from partners.models import RequirementVersion
 from partners.signals import partner_left
-from producers.models import Certification, Producer, Product
+from producers.models import Category, Certification, CertificationType, Producer, Product
 from producers.signals import in_bulk_changes, products_changed_in_bulk
 
 BULK_CHUNK = 2000  # products re-scored per call after a bulk change (memory stays flat)
@@ -91,6 +92,43 @@ def _requirement_changed(sender, instance: RequirementVersion, created: bool, **
     transaction.on_commit(lambda: rematch_channel.enqueue(channel_id))
 
 
+def _category_changed(sender, instance, created: bool, **kwargs):
+    """A category marked perishable or not changes which gates apply to its products."""
+    if created:
+        return
+    from matching.tasks import rematch_every_product
+
+    transaction.on_commit(lambda: rematch_every_product.enqueue())
+
+
+def _certificate_scope_changed(sender, action, **kwargs):
+    """The categories a certificate type applies to change which preferred marks count."""
+    if not action.startswith("post_"):
+        return
+    from matching.tasks import rematch_every_product
+
+    transaction.on_commit(lambda: rematch_every_product.enqueue())
+
+
+RESCORE_MIGRATION = ("matching", "0006_rescore_for_perishables_and_preferred_scope")
+
+
+def _rescore_after_migrate(sender, plan=None, using="default", **kwargs):
+    """After `migrate` applied RESCORE_MIGRATION, re-score every result with today's engine
+    (the migration itself only marked them stale: it must not use current models)."""
+    applied = {(m.app_label, m.name) for m, backwards in (plan or []) if not backwards}
+    if RESCORE_MIGRATION not in applied:
+        return
+    from matching.models import MatchResult
+    from matching.services import rematch_all
+
+    if not MatchResult.objects.using(using).exists():
+        return
+    summary = rematch_all()
+    if kwargs.get("verbosity", 1):
+        print(f"  Re-scored the stored match results: {summary}")
+
+
 def _bulk_changed(sender, product_ids: set[int], **kwargs):
     """A bulk change (the register import) committed: re-score its products once, a chunk at
     a time."""
@@ -122,3 +160,14 @@ def connect() -> None:
         dispatch_uid="matching-cert-products",
     )
     post_save.connect(_requirement_changed, sender=RequirementVersion, dispatch_uid="matching-req")
+    post_save.connect(_category_changed, sender=Category, dispatch_uid="matching-category")
+    m2m_changed.connect(
+        _certificate_scope_changed,
+        sender=CertificationType.categories.through,
+        dispatch_uid="matching-certificate-scope",
+    )
+    post_migrate.connect(
+        _rescore_after_migrate,
+        sender=apps.get_app_config("matching"),
+        dispatch_uid="matching-rescore-after-migrate",
+    )

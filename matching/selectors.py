@@ -26,7 +26,7 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import current_star_level, officer_covers
+from producers.selectors import certificate_type_categories, officer_covers, star_rating
 
 PRODUCT_COLUMNS = (
     "id",
@@ -40,6 +40,7 @@ PRODUCT_COLUMNS = (
     "shelf_life_days",
     "monthly_capacity",
     "lead_time_days",
+    "category__perishable",
 )
 
 
@@ -126,9 +127,13 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         shelf_life,
         capacity,
         lead_time,
+        perishable,
     ) in rows:
         mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
-        stars = current_star_level([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
+        rating = star_rating([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
+        stars = rating.level if rating is not None and not rating.stale else None
+        # A rating from an earlier round: the step is "renew it", not "reach N stars".
+        stale_stars = rating.level if rating is not None and rating.stale else None
         facts.append(
             ProductFacts(
                 product_id=pid,
@@ -142,6 +147,8 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
                 monthly_capacity=capacity,
                 lead_time_days=lead_time,
                 star_level=stars,
+                perishable=bool(perishable),
+                stale_star_level=stale_stars,
                 certificates=tuple(
                     CertificateFact(
                         type=c[2],
@@ -175,6 +182,7 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
             facts.monthly_capacity,
             facts.lead_time_days,
             facts.star_level,
+            facts.perishable,
             sorted((c.type, c.verified, c.expires_on) for c in facts.certificates),
             sorted(facts.valid_types(as_of)),
         )
@@ -199,14 +207,16 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
     """(channel id, compiled requirement) of every channel that is matched: active, of a
     partner that has not left the MOU, at its current requirement version. One query."""
     # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
+    applies = certificate_type_categories()
     return [
-        (channel_id, compile_channel(snapshot))
+        (channel_id, compile_channel(snapshot, applies))
         for channel_id, _number, snapshot in _active_channel_rows()
     ]
 
 
 # What the engine says about a product is a function of its facts, the channels' requirement
-# versions, the date and the engine's own code: kept in the cache under a digest of all four,
+# versions, the categories each certificate type applies to, the date and the engine's own
+# code: kept in the cache under a digest of them all,
 # so a producer's pages do not explain every product × channel again on every visit (40 to
 # hundreds of engine calls: most of the producer's pages' time at national size, issue 13).
 # Nothing needs dropping: a change to any of them is a new key.
@@ -216,13 +226,16 @@ _ENGINE_DIGEST = hashlib.blake2b(
 ).hexdigest()
 
 
-def _explained_key(kind: str, facts: list[ProductFacts], as_of: dt.date, rows) -> str:
+def _explained_key(
+    kind: str, facts: list[ProductFacts], as_of: dt.date, rows, applies: dict
+) -> str:
     payload = repr(
         (
             _ENGINE_DIGEST,
             as_of.isoformat(),
             [(f.product_id, fingerprint(f, as_of)) for f in facts],
             [(channel_id, number) for channel_id, number, _snapshot in rows],
+            sorted((code, sorted(categories)) for code, categories in applies.items()),
         )
     )
     return f"explained:{kind}:{hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()}"
@@ -233,10 +246,11 @@ def _cached_explained(kind: str, facts: list[ProductFacts], as_of: dt.date, work
     from django.core.cache import cache
 
     rows = _active_channel_rows()
-    key = _explained_key(kind, facts, as_of, rows)
+    applies = certificate_type_categories()
+    key = _explained_key(kind, facts, as_of, rows, applies)
     found = cache.get(key)
     if found is None:
-        channels = [(cid, compile_channel(snapshot)) for cid, _number, snapshot in rows]
+        channels = [(cid, compile_channel(snapshot, applies)) for cid, _number, snapshot in rows]
         found = work(channels)
         cache.set(key, found, EXPLAIN_CACHE_SECONDS)
     return found

@@ -13,6 +13,12 @@ def rematch_channel(channel_id: int) -> str:
 
 
 @task()
+def rematch_every_product() -> str:
+    """Reference data the engine reads changed (a category's shelf life, a mark's categories)."""
+    return str(rematch_all())
+
+
+@task()
 def rematch_daily() -> str:
     """Run once a day (cron: `manage.py rematch --expired`, or enqueue this task)."""
     return str(rematch_expired())

@@ -29,9 +29,14 @@ def _cert(names: NameBook, code: str) -> str:
     return names.name("certificate", code)
 
 
-def describe_check(check: Check, names: NameBook) -> str:
-    """One criterion and the facts behind it: "Needs 4 stars; this product has 3"."""
+def describe_check(check: Check, names: NameBook, *, to_producer: bool = True) -> str:
+    """One criterion and the facts behind it: "Needs 4 stars; this product has 3".
+
+    The producer is spoken to ("your province"); anyone else (a partner, an officer) reads
+    about the producer ("the producer's province")."""
     c, req, act = check.criterion, check.required, check.actual
+    if not to_producer and c in ("producer_type", "region", "capacity", "lead_time"):
+        return _describe_for_others(check, names)
     if c == "category":
         return _("Takes %(accepted)s; this product is %(actual)s.") % {
             "accepted": join_or(names.names("category", req)),
@@ -99,6 +104,30 @@ def describe_check(check: Check, names: NameBook) -> str:
     return c
 
 
+def _describe_for_others(check: Check, names: NameBook) -> str:
+    c, req, act = check.criterion, check.required, check.actual
+    if c == "producer_type":
+        labels = dict(ProducerType.choices)
+        return _("Takes %(accepted)s; the producer is registered as %(actual)s.") % {
+            "accepted": join_or([str(labels.get(t, t)) for t in req]),
+            "actual": labels.get(act, _("not set")),
+        }
+    if c == "region":
+        return _("Sells in %(provinces)s; the producer's province is %(actual)s.") % {
+            "provinces": join_or(names.names("province", req)),
+            "actual": names.name("province", act) if act else _("not set"),
+        }
+    if c == "capacity":
+        return _("Needs at least %(required)s units a month; the producer makes %(actual)s.") % {
+            "required": _n(req),
+            "actual": _n(act) if act is not None else _("not given"),
+        }
+    return _("Needs delivery within %(required)s days; the producer's: %(actual)s.") % {
+        "required": _n(req),
+        "actual": _n(act) if act is not None else _("not given"),
+    }
+
+
 def _price_band(low: Decimal | None, high: Decimal | None) -> str:
     if low is not None and high is not None:
         return _("between %(low)s and %(high)s baht") % {"low": _baht(low), "high": _baht(high)}
@@ -147,8 +176,17 @@ def describe_step(step: Step, names: NameBook) -> str:
         return _("Reach %(stars)s OTOP stars at the next Product Champion round.") % {
             "stars": d["stars"]
         }
+    if a == "renew_stars":
+        return _(
+            "Renew the OTOP star rating at the next Product Champion round: your %(previous)s-star "
+            "rating is out of date, and this channel needs at least %(stars)s stars."
+        ) % {"previous": d["previous"], "stars": d["stars"]}
     if a == "add_gtin":
         return _("Add the product's barcode (GTIN/EAN-13).")
+    if a == "enter_shelf_life":
+        return _("Enter the product's shelf life: this channel needs at least %(days)s days.") % {
+            "days": _n(d["days"])
+        }
     if a == "extend_shelf_life":
         return _("Make the product keep for at least %(days)s days.") % {"days": _n(d["days"])}
     if a == "raise_capacity":

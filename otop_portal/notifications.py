@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from otop_portal.emails import subject_prefix
 from otop_portal.models import Notification, Role, User
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ def send_email(user: User, template: str, context: dict) -> None:
     with translation.override(user.language):
         subject = render_to_string(f"email/{template}_subject.txt", context).strip()
         body = render_to_string(f"email/{template}_body.txt", context)
+        prefix = subject_prefix()
     send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        prefix + " ".join(subject.split()),
         body,
         settings.DEFAULT_FROM_EMAIL,
         [user.email],

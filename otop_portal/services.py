@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from otop_portal.emails import subject_prefix
 from otop_portal.models import Invitation, Province, Role, User
 from otop_portal.roles import invitable_roles
 
@@ -82,8 +83,9 @@ def _send_invitation_email(invitation: Invitation, link: str) -> None:
         }
         subject = render_to_string("email/invitation_subject.txt", context).strip()
         body = render_to_string("email/invitation_body.txt", context)
+        subject = subject_prefix() + subject
     send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        subject,
         body,
         settings.DEFAULT_FROM_EMAIL,
         [invitation.email],

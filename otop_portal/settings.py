@@ -187,6 +187,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OTOP Portal <no-repl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The portal's address in links of emails sent without a request (notifications, digests).
 PORTAL_URL = env.str("PORTAL_URL", default="")
+# The portal's name in emails (greeting, signature, subject); empty: "OTOP Portal" translated
+# into the recipient's language.
+PORTAL_NAME = env.str("PORTAL_NAME", default="")
 
 # --- Background tasks (django-tasks; Django 6's django.tasks later) ---------------------------
 TASKS = {

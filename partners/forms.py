@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.models import Province
+from otop_portal.thai_input import ThaiDateField
 from partners.models import (
     Channel,
     ChannelRequirement,
@@ -33,11 +34,12 @@ class PartnerForm(forms.ModelForm):
         ),
     )
 
+    mou_date = ThaiDateField(label=_("MOU signed"), required=False)
+
     class Meta:
         model = Partner
         fields = list(PARTNER_FIELDS)
         widgets = {
-            "mou_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description_th": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),

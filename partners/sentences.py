@@ -42,6 +42,13 @@ class NameBook:
         obj = self._load(kind).get(code)
         return obj.name if obj is not None else code
 
+    def perishable_categories(self, codes: list[str]) -> list[str]:
+        """Names of the perishable categories among `codes` (all categories when empty): the
+        ones a shelf-life minimum applies to."""
+        found = self._load("category")
+        chosen = codes or list(found)
+        return self.names("category", [c for c in chosen if getattr(found.get(c), "perishable", 0)])
+
     def names(self, kind: str, codes: list[str]) -> list[str]:
         """Names in the order people know them (the categories' own order), not by code."""
         found = self._load(kind)
@@ -159,9 +166,20 @@ def describe_requirement(snapshot: dict, names: NameBook | None = None) -> list[
     if s.get("gtin_required"):
         out.append(_("Every product needs a barcode (GTIN, for example EAN-13)."))
     if s.get("min_shelf_life_days"):
-        out.append(
-            _("Shelf life of at least %(days)s days.") % {"days": _number(s["min_shelf_life_days"])}
-        )
+        accepted = s.get("categories") or []
+        perishable = names.perishable_categories(accepted)
+        days = _number(s["min_shelf_life_days"])
+        # Said with its scope only when the channel also takes products that do not perish.
+        if perishable and not (accepted and len(perishable) == len(accepted)):
+            out.append(
+                _(
+                    "Products that keep for a limited time (%(categories)s) need a shelf life of "
+                    "at least %(days)s days; other products have no shelf-life minimum."
+                )
+                % {"categories": join_and(perishable), "days": days}
+            )
+        else:
+            out.append(_("Shelf life of at least %(days)s days.") % {"days": days})
     if s.get("min_monthly_capacity"):
         out.append(
             _("The producer can supply at least %(units)s units a month.")

@@ -27,13 +27,22 @@ class SubCategoryInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_th", "name_en", "sort_order"]
+    list_display = ["code", "name_th", "name_en", "perishable", "sort_order"]
+    list_editable = ["perishable"]
     inlines = [SubCategoryInline]
 
 
 @admin.register(CertificationType)
 class CertificationTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_th", "name_en", "issuer_en", "typical_validity_months"]
+    list_display = [
+        "code",
+        "name_th",
+        "name_en",
+        "issuer_en",
+        "typical_validity_months",
+        "max_validity_years",
+    ]
+    filter_horizontal = ["categories"]
 
 
 @admin.register(Producer)

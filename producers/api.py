@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from otop_portal.api_errors import Conflict
 from otop_portal.api_schema import RefusalSerializer
 from otop_portal.models import Province, Role
+from otop_portal.thai_input import ThaiDateSerializerField
 from producers import selectors, services, validators
 from producers.filters import CertificationFilter, ProductFilter, ProductPhotoFilter
 from producers.forms import WEIGHT_ERRORS, WEIGHT_MAX_GRAMS
@@ -373,6 +374,12 @@ class CertificationSerializer(serializers.ModelSerializer):
     type = serializers.SlugRelatedField(slug_field="code", queryset=CertificationType.objects.all())
     products = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Product.objects.none(), required=False
+    )
+    issued_on = ThaiDateSerializerField(
+        help_text="YYYY-MM-DD; a year from 2400 on is read as a Buddhist year (2567-01-15)."
+    )
+    expires_on = ThaiDateSerializerField(
+        required=False, allow_null=True, help_text="null: it does not expire. As issued_on."
     )
     document = serializers.FileField(write_only=True, required=False)
     has_document = serializers.SerializerMethodField()

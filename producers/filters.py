@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 
 from otop_portal.filters import IntegerFilter
+from otop_portal.thai_input import ThaiDateFilter
 from producers.models import (
     Certification,
     CertificationScope,
@@ -50,8 +51,10 @@ class ProductPhotoFilter(django_filters.FilterSet):
 class CertificationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=CertificationStatus.choices)
     type = django_filters.CharFilter(field_name="type__code", label="certificate type code")
-    expires_before = django_filters.DateFilter(
-        field_name="expires_on", lookup_expr="lte", label="expires on or before (YYYY-MM-DD)"
+    expires_before = ThaiDateFilter(
+        field_name="expires_on",
+        lookup_expr="lte",
+        label="expires on or before (YYYY-MM-DD; a year from 2400 on is a Buddhist year)",
     )
     product = IntegerFilter(field_name="products", label="covers this product (id)")
 

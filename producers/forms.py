@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from otop_portal.models import Province
+from otop_portal.thai_input import ThaiDateField, normalise_digits
 from producers import validators
 from producers.models import (
     CERTIFICATION_FIELDS,
@@ -25,6 +26,7 @@ from producers.models import (
     Producer,
     ProducerType,
     Product,
+    ProductStatus,
     SubCategory,
 )
 
@@ -132,7 +134,7 @@ class AddressForm(forms.Form):
         province = source.get("province") or ""
         province = getattr(province, "code", province)
         district = source.get("district_code") or ""
-        postal = (source.get("postal_code") or "").strip()
+        postal = normalise_digits(source.get("postal_code") or "").strip()
         self.fields["province"].empty_label = _("Choose a province")
         # A bound form checks against the whole district, so a wrong postal code gets its own
         # message rather than "not one of the choices".
@@ -141,6 +143,9 @@ class AddressForm(forms.Form):
         self.fields["district_code"].choices = [("", _("Choose a district")), *districts]
         self.fields["subdistrict_code"].choices = [("", _("Choose a subdistrict")), *subdistricts]
         self.fields["province"].label_from_instance = _place_name
+
+    def clean_postal_code(self):
+        return normalise_digits(self.cleaned_data["postal_code"]).strip()
 
     def clean(self):
         data = super().clean()
@@ -282,7 +287,6 @@ WEIGHT_ERRORS = {
         "not in another unit."
     ),
 }
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _WEIGHT = re.compile(
     r"^(?P<number>\d{1,3}(?:[,\s]\d{3})+|\d+)(?:\.(?P<decimals>\d+))?\s*"
     r"(?P<unit>g|gr|grams?|กรัม|ก\.|kg|kgs|kilograms?|กก\.?|กิโลกรัม|กิโล)?$",
@@ -307,7 +311,7 @@ class WeightGramsField(forms.IntegerField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).translate(_THAI_DIGITS).strip()
+        text = normalise_digits(str(value)).strip()
         match = _WEIGHT.match(text)
         if match is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
@@ -353,6 +357,25 @@ class ProductForm(forms.ModelForm):
             "price": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # A new product asks plainly, on sale by default: a draft is matched to no channel,
+            # and producers did not find the status field to change that.
+            self.fields["status"] = forms.TypedChoiceField(
+                label=_("Ready to sell?"),
+                choices=[
+                    (ProductStatus.ACTIVE, _("Yes: put it on sale and match it to partners now")),
+                    (ProductStatus.DRAFT, _("Not yet: keep it as a draft that no partner sees")),
+                ],
+                initial=ProductStatus.ACTIVE,
+                widget=forms.RadioSelect,
+                help_text=_(
+                    "Only products on sale are matched to the partners' channels. You can "
+                    "change this later."
+                ),
+            )
+
     def clean_gtin(self):
         value = self.cleaned_data["gtin"]
         return validators.validate_gtin(value) if value else ""
@@ -372,6 +395,10 @@ class CertificationForm(forms.ModelForm):
         choices=[("", "-"), *[(n, "★" * n) for n in range(1, 6)]],
         help_text=_("OTOP stars only."),
     )
+    issued_on = ThaiDateField(label=_("Issue date"))
+    expires_on = ThaiDateField(
+        label=_("Expiry date"), required=False, help_text=_("Leave empty if it does not expire.")
+    )
     document = forms.FileField(
         label=_("Scanned certificate"),
         required=False,
@@ -382,13 +409,7 @@ class CertificationForm(forms.ModelForm):
     class Meta:
         model = Certification
         fields = CERTIFICATION_FIELDS
-        widgets = {
-            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "scope": forms.RadioSelect,
-            "products": forms.CheckboxSelectMultiple,
-        }
-        help_texts = {"expires_on": _("Leave empty if it does not expire.")}
+        widgets = {"scope": forms.RadioSelect, "products": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, producer: Producer, **kwargs):
         super().__init__(*args, **kwargs)

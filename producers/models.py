@@ -26,6 +26,14 @@ class Category(BilingualNameMixin, models.Model):  # noqa: DJ008 - __str__ from 
     name_th = models.CharField(_("name (Thai)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    perishable = models.BooleanField(
+        _("perishable (has a shelf life)"),
+        default=False,
+        help_text=_(
+            "Products of this category keep for a limited time (food, beverages, herbal "
+            "products with an expiry date). A channel's minimum shelf life applies to them only."
+        ),
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -61,6 +69,25 @@ class CertificationType(BilingualNameMixin, models.Model):  # noqa: DJ008 - __st
         _("typical validity (months)"), null=True, blank=True
     )
     number_hint = models.CharField(_("number format hint"), max_length=100, blank=True)
+    # The longest believable span from issue to expiry: a longer one is a typing mistake
+    # (2570 typed for 2027, or 9999-12-31), and would make the certificate never expire.
+    max_validity_years = models.PositiveSmallIntegerField(
+        _("longest validity (years)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("An expiry date further than this from the issue date is refused."),
+    )
+    categories = models.ManyToManyField(
+        Category,
+        blank=True,
+        related_name="certification_types",
+        verbose_name=_("applies to categories"),
+        help_text=_(
+            "The categories this mark means something for (Organic for food, not for cloth). "
+            "A channel's preference for it counts only for products of these categories. "
+            "None chosen: every category."
+        ),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

@@ -62,6 +62,38 @@ CATEGORIES = [
     ),
 ]
 
+# Categories whose products keep for a limited time (domain.md sections 2 and 7: shelf life is
+# given for food and beverages; herbal products carry an expiry date). A channel's minimum shelf
+# life applies to these only: a silk scarf or a woven basket has none.
+PERISHABLE_CATEGORIES = frozenset({"food", "beverage", "herbal"})
+
+FOOD_AND_DRINK = ("food", "beverage")
+CONSUMED = ("food", "beverage", "herbal")
+# The categories each mark means something for (domain.md section 3); a type not listed applies
+# to every category (มผช., มอก., GI, Trust Mark, OTOP stars).
+CERTIFICATE_CATEGORIES = {
+    "fda": FOOD_AND_DRINK,  # the food serial number
+    "primary-gmp": FOOD_AND_DRINK,
+    "gmp": CONSUMED,
+    "halal": CONSUMED,
+    "organic": CONSUMED,  # ≥95 % organic ingredients: food, drink, herbal, not cloth
+    "q-mark": FOOD_AND_DRINK,
+    "gap": CONSUMED,
+    "haccp": FOOD_AND_DRINK,
+    "thai-select": FOOD_AND_DRINK,
+}
+
+# The longest believable validity in years: twice the usual one, else 20 (a mark that does not
+# expire is entered without an expiry date).
+DEFAULT_MAX_VALIDITY_YEARS = 20
+
+
+def max_validity_years(typical_months: int | None) -> int:
+    if not typical_months:
+        return DEFAULT_MAX_VALIDITY_YEARS
+    return max(2, -(-typical_months * 2 // 12))
+
+
 CERTIFICATION_TYPES = [
     # code, Thai, English, issuer Thai, issuer English, typical validity (months; None = no
     # expiry), number hint
@@ -200,7 +232,13 @@ def load_categories() -> int:
     created = 0
     for order, (code, th, en, subs) in enumerate(CATEGORIES):
         category, made = Category.objects.get_or_create(
-            code=code, defaults={"name_th": th, "name_en": en, "sort_order": order}
+            code=code,
+            defaults={
+                "name_th": th,
+                "name_en": en,
+                "sort_order": order,
+                "perishable": code in PERISHABLE_CATEGORIES,
+            },
         )
         created += made
         for sub_order, (sub_code, sub_th, sub_en) in enumerate(subs):
@@ -221,7 +259,7 @@ def load_categories() -> int:
 def load_certification_types() -> int:
     created = 0
     for order, (code, th, en, issuer_th, issuer_en, months, hint) in enumerate(CERTIFICATION_TYPES):
-        _obj, made = CertificationType.objects.get_or_create(
+        obj, made = CertificationType.objects.get_or_create(
             code=code,
             defaults={
                 "name_th": th,
@@ -230,8 +268,11 @@ def load_certification_types() -> int:
                 "issuer_en": issuer_en,
                 "typical_validity_months": months,
                 "number_hint": hint,
+                "max_validity_years": max_validity_years(months),
                 "sort_order": order,
             },
         )
+        if made and code in CERTIFICATE_CATEGORIES:
+            obj.categories.set(Category.objects.filter(code__in=CERTIFICATE_CATEGORIES[code]))
         created += made
     return created

@@ -20,6 +20,7 @@ from producers.models import (
     Certification,
     CertificationScope,
     CertificationStatus,
+    CertificationType,
     NationalIdView,
     Producer,
     ProducerEvent,
@@ -113,6 +114,19 @@ class StarRating:
     @property
     def award_year_be(self) -> int:
         return self.award_year + 543
+
+
+def certificate_type_categories() -> dict[str, list[str]]:
+    """For each certificate type that is limited to some categories, their codes (reference
+    data, editable in the admin): what the matching engine needs to know which preferred marks
+    mean something for which products. One query."""
+    out: dict[str, list[str]] = {}
+    through = CertificationType.categories.through.objects.values_list(
+        "certificationtype__code", "category__code"
+    )
+    for type_code, category_code in through:
+        out.setdefault(type_code, []).append(category_code)
+    return out
 
 
 class StarFact(NamedTuple):
@@ -214,6 +228,27 @@ def certification_list(*, producer: Producer) -> QuerySet[Certification]:
         )
         .order_by("expires_on", "pk")
     )
+
+
+def certificate_number_duplicates(certifications: list[Certification]) -> dict[int, int]:
+    """For each of these certificates, how many other producers hold a certificate of the same
+    type with the same number (rejected ones left out): one certificate recorded by two
+    producers is worth a look before it is verified. One query."""
+    if not certifications:
+        return {}
+    numbers = {c.number for c in certifications}
+    others: dict[tuple[int, str], set[int]] = {}
+    rows = (
+        Certification.objects.filter(number__in=numbers)
+        .exclude(status=CertificationStatus.REJECTED)
+        .values_list("type_id", "number", "producer_id")
+    )
+    for type_id, number, producer_id in rows:
+        others.setdefault((type_id, number), set()).add(producer_id)
+    return {
+        c.pk: len(others.get((c.type_id, c.number), set()) - {c.producer_id})
+        for c in certifications
+    }
 
 
 # --- My data ------------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from otop_portal.counts import QUEUES, counts_changed
+from otop_portal.emails import subject_prefix
 from otop_portal.models import User
+from otop_portal.templatetags.thai_dates import format_local_date
 from producers import validators
 from producers.models import (
     CERTIFICATION_FIELDS,
@@ -45,6 +47,7 @@ from producers.models import (
     ProducerType,
     Product,
     ProductPhoto,
+    ProductStatus,
 )
 from producers.uploads import clean_document, clean_photo
 
@@ -298,8 +301,12 @@ def _add_photos(product: Product, photos: Iterable) -> list[ProductPhoto]:
 
 @transaction.atomic
 def product_create(*, producer: Producer, data: dict, photos: Iterable = ()) -> Product:
-    """Add a product with its photos (each checked and re-encoded). All or nothing."""
+    """Add a product with its photos (each checked and re-encoded). All or nothing. Without a
+    status it goes on sale when it is complete enough to be matched (it has a price), else it
+    starts as a draft."""
     product = Product(producer=producer, **{k: v for k, v in data.items() if k in PRODUCT_FIELDS})
+    if not data.get("status"):
+        product.status = ProductStatus.ACTIVE if product.price is not None else ProductStatus.DRAFT
     _check_product(product)
     product.save()
     _add_photos(product, photos)
@@ -342,6 +349,17 @@ def product_photo_delete(*, photo: ProductPhoto) -> None:
 CERTIFICATION_VALUES = [f for f in CERTIFICATION_FIELDS if f != "products"]
 
 
+def _latest_expiry(cert: Certification) -> dt.date | None:
+    """The latest believable expiry date: the issue date plus the type's longest validity."""
+    if not (cert.issued_on and cert.type_id):
+        return None
+    years = cert.type.max_validity_years
+    try:
+        return cert.issued_on.replace(year=cert.issued_on.year + years)
+    except ValueError:  # 29 February
+        return cert.issued_on.replace(year=cert.issued_on.year + years, day=28)
+
+
 def _check_certification(cert: Certification, products: list[Product] | None) -> None:
     errors: dict[str, list[str]] = {}
     if cert.type_id:
@@ -353,6 +371,19 @@ def _check_certification(cert: Certification, products: list[Product] | None) ->
         errors["expires_on"] = [_("The expiry date must be after the issue date.")]
     if cert.issued_on and cert.issued_on > timezone.localdate():
         errors["issued_on"] = [_("The issue date cannot be in the future.")]
+    latest = _latest_expiry(cert)
+    if latest and cert.expires_on and cert.expires_on > latest and "expires_on" not in errors:
+        errors["expires_on"] = [
+            _(
+                "%(type)s is valid for at most %(years)s years, so it expires by %(date)s. "
+                "Check the year you typed."
+            )
+            % {
+                "type": cert.type.name,
+                "years": cert.type.max_validity_years,
+                "date": format_local_date(latest),
+            }
+        ]
     if cert.type_id and cert.type.code == OTOP_STARS_CODE:
         if not cert.star_level:
             errors["star_level"] = [_("Choose the number of stars (1 to 5).")]
@@ -529,8 +560,9 @@ def _send_reminder(cert: Certification, days_left: int) -> None:
         context = {"certification": cert, "days_left": days_left, "producer": cert.producer}
         subject = render_to_string("email/certificate_expiry_subject.txt", context).strip()
         body = render_to_string("email/certificate_expiry_body.txt", context)
+        subject = subject_prefix() + subject
     send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        subject,
         body,
         settings.DEFAULT_FROM_EMAIL,
         [user.email],

@@ -16,12 +16,16 @@ from stdnum import ean
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.th import moa, pin
 
+from otop_portal.thai_input import BE_FROM, normalise_digits
+
 BE_OFFSET = 543
 _SEPARATORS = re.compile(r"[\s\-./]")
 
 
 def digits_only(value: str) -> str:
-    return _SEPARATORS.sub("", value or "")
+    """The digits of an identifier as typed: Thai and full-width digits read as 0-9,
+    spaces, dashes, dots and slashes dropped."""
+    return _SEPARATORS.sub("", normalise_digits(value))
 
 
 def validate_national_id(value: str) -> str:
@@ -109,7 +113,7 @@ def validate_phone(value: str) -> str:
 
     +66 and 66 prefixes are accepted and written back as 0.
     """
-    raw = re.sub(r"[\s\-()]", "", value or "")
+    raw = re.sub(r"[\s\-()]", "", normalise_digits(value))
     if raw.startswith("+66"):
         raw = "0" + raw[3:]
     elif raw.startswith("66") and len(raw) in (10, 11):
@@ -194,7 +198,7 @@ _TCPS = re.compile(r"^(?:มผช\.?\s*)?(\d{1,4})\s*/\s*(\d{4})$")
 
 def validate_tcps_number(value: str, today: dt.date | None = None) -> str:
     """A community product standard (มผช.) number NNNN/YYYY with a Buddhist-Era year."""
-    match = _TCPS.match((value or "").strip())
+    match = _TCPS.match(normalise_digits(value).strip())
     if not match:
         raise ValidationError(
             _("A community product standard (มผช.) number is written NNNN/YYYY, like 1555/2563."),
@@ -227,7 +231,7 @@ def award_year_message() -> str:
 def validate_award_year(year: int, today: dt.date | None = None) -> int:
     """The year OTOP stars were awarded, typed in the Buddhist or the Christian era, as a
     Christian year between 2003 (the first round) and this year."""
-    if year > 2400:
+    if year >= BE_FROM:
         year -= BE_OFFSET
     if not 2003 <= year <= (today or dt.date.today()).year:
         raise ValidationError(award_year_message(), code="award_year")
@@ -243,7 +247,7 @@ NUMBER_VALIDATORS = {
 
 def validate_certificate_number(type_code: str, value: str) -> str:
     validator = NUMBER_VALIDATORS.get(type_code)
-    value = (value or "").strip()
+    value = normalise_digits(value).strip()
     if validator is None:
         if not value:
             raise ValidationError(_("Type the certificate number."), code="required")

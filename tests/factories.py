@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from otop_portal.models import Invitation, Province, Role, User
 from partners.models import Partner
 from producers.models import Category, CertificationType, SubCategory
+from producers.reference import PERISHABLE_CATEGORIES
 
 PASSWORD = "a-Strong-test-passw0rd"
 
@@ -42,6 +43,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     code = "food"
     name_th = "อาหาร"
     name_en = "Food"
+    perishable = factory.LazyAttribute(lambda o: o.code in PERISHABLE_CATEGORIES)
 
 
 class SubCategoryFactory(factory.django.DjangoModelFactory):

@@ -24,6 +24,7 @@ from matching.selectors import (
 )
 from otop_portal.api_schema import RefusalSerializer  # noqa: F401 - re-exported
 from otop_portal.models import Role
+from otop_portal.thai_input import ThaiDateSerializerField
 from partners.models import Channel
 from producers.models import Product
 
@@ -320,8 +321,8 @@ class ReferralListedSerializer(serializers.Serializer):
         help_text="The product's page in the partner's shop.",
         error_messages={"required": LISTING_NEEDS_LINK, "blank": LISTING_NEEDS_LINK},
     )
-    listed_on = serializers.DateField(
-        help_text="The day it went on sale.",
+    listed_on = ThaiDateSerializerField(
+        help_text="The day it went on sale (YYYY-MM-DD; a year from 2400 on is a Buddhist year).",
         error_messages={"required": LISTING_NEEDS_LINK, "null": LISTING_NEEDS_LINK},
     )
     note = _note()

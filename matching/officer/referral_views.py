@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,6 +84,18 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ReferralMoveForm(request.POST)
         if form.is_valid():
             to_state = form.cleaned_data["to_state"]
+            if to_state == S.WITHDRAWN and request.POST.get("confirmed") != "1":
+                # Taking a product back from a partner is asked once more, by name.
+                return render(
+                    request,
+                    "matching/withdraw_confirm.html",
+                    {
+                        "referral": referral,
+                        "note": form.cleaned_data["note"],
+                        "officer": True,
+                        "cancel_url": reverse("matching:referral", args=[referral.pk]),
+                    },
+                )
             try:
                 services.referral_transition(
                     referral_id=referral.pk,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from matching import selectors
@@ -12,11 +13,12 @@ from matching.filters import CertificationQueueFilter, MatchResultFilter, Produc
 from matching.forms import ReasonForm
 from matching.selectors import officer_candidates as candidates_for
 from otop_portal import counts
-from otop_portal.http import filter_for_page
+from otop_portal.http import filter_for_page, safe_next
 from otop_portal.models import Province, Role
 from otop_portal.pagination import CappedPaginator
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
+from producers import selectors as producer_selectors
 from producers.models import Certification, CertificationStatus, Producer, ProducerStatus
 from producers.selectors import producer_national_id_for
 from producers.services import (
@@ -141,6 +143,10 @@ def officer_producer(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, _error_text(error))
             producer.refresh_from_db()
+    certifications = list(producer_selectors.certification_list(producer=producer))
+    duplicates = producer_selectors.certificate_number_duplicates(certifications)
+    for cert in certifications:
+        cert.duplicates = duplicates.get(cert.pk, 0)
     return render(
         request,
         "matching/officer_producer.html",
@@ -149,6 +155,10 @@ def officer_producer(request: HttpRequest, pk: int) -> HttpResponse:
             "national_id": producer_national_id_for(request.user, producer),
             "form": form,
             "can_act": producer.status == ProducerStatus.SUBMITTED,
+            # The officer's one screen: what the producer sells and the certificates to check.
+            "products": producer_selectors.product_list(producer=producer),
+            "certifications": certifications,
+            "reason_form": ReasonForm(),
         },
     )
 
@@ -208,7 +218,7 @@ def officer_certificate(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "verify":
                 certification_verify(certification=certification, by=request.user)
                 messages.success(request, _("The certificate is verified."))
-                return redirect("matching:officer_certificates")
+                return redirect(safe_next(request, reverse("matching:officer_certificates")))
             if action == "reject":
                 form = ReasonForm(request.POST)
                 if form.is_valid():
@@ -218,7 +228,7 @@ def officer_certificate(request: HttpRequest, pk: int) -> HttpResponse:
                         reason=form.cleaned_data["reason"],
                     )
                     messages.success(request, _("The certificate is rejected with your reason."))
-                    return redirect("matching:officer_certificates")
+                    return redirect(safe_next(request, reverse("matching:officer_certificates")))
             else:
                 messages.error(request, _("Choose to verify or to reject the certificate."))
         except ValidationError as error:
@@ -230,6 +240,9 @@ def officer_certificate(request: HttpRequest, pk: int) -> HttpResponse:
         "matching/officer_certificate.html",
         {
             "cert": certification,
+            "duplicates": producer_selectors.certificate_number_duplicates([certification]).get(
+                certification.pk, 0
+            ),
             "products": certification.products.all(),
             "form": form,
             "can_act": certification.status == CertificationStatus.PENDING,

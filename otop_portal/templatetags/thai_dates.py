@@ -34,9 +34,29 @@ def _with_year(fmt: str, year: int) -> str:
     return "".join(out)
 
 
-def format_local_date(value: dt.date | dt.datetime | None, fmt: str = "DATE_FORMAT") -> str:
+def local_year(year: int) -> int:
+    """A Christian-era year as the reader counts: Buddhist Era in Thai."""
+    return year + BE_OFFSET if get_language() == "th" else year
+
+
+def format_local_date(
+    value: dt.date | dt.datetime | int | str | None, fmt: str = "DATE_FORMAT"
+) -> str:
+    """Every date, month or year a person reads goes through here, so Thai readers always see
+    the Buddhist Era: a date or datetime in `fmt`; a bare year (int, Christian era, as stored);
+    a "YYYY-MM" month (a notice's version) as "F Y"."""
     if value in (None, ""):
         return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(local_year(value))
+    if isinstance(value, str):
+        try:
+            year, month = (int(part) for part in value.split("-")[:2])
+            value = dt.date(year, month, 1)
+        except ValueError:
+            return value
+        if fmt == "DATE_FORMAT":
+            fmt = "YEAR_MONTH_FORMAT"
     if isinstance(value, dt.datetime) and settings.USE_TZ and timezone.is_aware(value):
         value = timezone.localtime(value)
     pattern = formats.get_format(fmt) if fmt.isupper() else fmt
@@ -47,7 +67,8 @@ def format_local_date(value: dt.date | dt.datetime | None, fmt: str = "DATE_FORM
 
 @register.filter
 def local_date(value, fmt: str = "DATE_FORMAT") -> str:
-    """`{{ d|local_date }}` → "3 มีนาคม 2568" in Thai, "March 3, 2025" in English."""
+    """`{{ d|local_date }}` → "3 มีนาคม 2568" in Thai, "March 3, 2025" in English;
+    `{{ 2024|local_date }}` → 2567 / 2024; `{{ "2025-11"|local_date }}` → พฤศจิกายน 2568."""
     return format_local_date(value, fmt)
 
 

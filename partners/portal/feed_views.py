@@ -65,7 +65,7 @@ class FeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [
             ("", _("All your channels")),
-            *[(c.code, f"{c.name} ({c.code})") for c in channels],
+            *[(c.code, c.name) for c in channels],
         ]
         self.fields["channel"].error_messages["invalid_choice"] = _(
             "None of your channels has this code. Choose one from the list."

@@ -174,6 +174,8 @@ ROW_FIELDS = (
     "listing_url",
     "listed_on",
     "channel__code",
+    "channel__name_th",
+    "channel__name_en",
     *(
         f"product__{name}"
         for name in (
@@ -524,6 +526,13 @@ COLUMNS: tuple[FeedColumn, ...] = (
         lambda i: i.images_expire_at,
         required=True,
     ),
+    # People read the channel's name; a listing system matches on its code.
+    FeedColumn(
+        "channel_name_th", gettext_lazy("Channel (Thai)"), lambda i: i.referral.channel.name_th
+    ),
+    FeedColumn(
+        "channel_name_en", gettext_lazy("Channel (English)"), lambda i: i.referral.channel.name_en
+    ),
     FeedColumn("channel", gettext_lazy("Channel code"), lambda i: i.referral.channel.code),
     FeedColumn(
         "state",
@@ -588,6 +597,8 @@ def item_data(item: FeedItem) -> dict[str, Any]:
         "images": list(item.images),
         "images_expire_at": item.images_expire_at.isoformat(),
         "channel": referral.channel.code,
+        "channel_name_th": referral.channel.name_th,
+        "channel_name_en": referral.channel.name_en,
         "state": referral.state,
         "listing_url": referral.listing_url,
         "listed_on": referral.listed_on.isoformat() if referral.listed_on else None,

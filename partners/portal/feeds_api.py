@@ -121,6 +121,8 @@ class FeedItemSerializer(serializers.Serializer):
     )
     images_expire_at = serializers.DateTimeField()
     channel = serializers.CharField(help_text="The channel's code.")
+    channel_name_th = serializers.CharField(help_text="The channel's name in Thai.")
+    channel_name_en = serializers.CharField(help_text="The channel's name in English.")
     state = serializers.CharField(help_text="accepted or listed.")
     listing_url = serializers.CharField(allow_blank=True)
     listed_on = serializers.DateField(allow_null=True)
@@ -163,6 +165,8 @@ EXAMPLE_ITEM = {
     "images": ["https://otop.example/feed/images/41:1vQk2a:x9cS0bN3lq1d0f7uYv2w8HkqzR4J4aTzq6o/"],
     "images_expire_at": "2026-11-29T09:00:00+07:00",
     "channel": "central-shelf",
+    "channel_name_th": "ชั้นวางห้างเซ็นทรัล",
+    "channel_name_en": "Central department store shelf",
     "state": "accepted",
     "listing_url": "",
     "listed_on": None,

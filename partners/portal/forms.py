@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.forms import BULK_LIMIT, IdListField
 from matching.models import DeclineReason
+from otop_portal.thai_input import ThaiDateField
 from partners.forms import BLANK
 
 DECISIONS = [
@@ -55,11 +56,7 @@ class ReferralDecisionForm(forms.Form):
     listing_url = forms.URLField(
         label=_("Listing link"), required=False, assume_scheme="https", max_length=200
     )
-    listed_on = forms.DateField(
-        label=_("On sale since"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    listed_on = ThaiDateField(label=_("On sale since"), required=False)
 
     def clean(self):
         cleaned = super().clean()

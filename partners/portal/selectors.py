@@ -17,7 +17,7 @@ from otop_portal.counts import REFERRALS, cached_count
 from partners.models import ContactView, RequirementVersion
 from partners.sentences import NameBook
 from producers.models import Certification, CertificationStatus, ProductPhoto
-from producers.selectors import covering, current_on
+from producers.selectors import certificate_type_categories, covering, current_on
 
 # --- The partner portal: the shortlist and a referred product's page ---------------------------
 
@@ -109,11 +109,15 @@ def referral_explanation(referral) -> dict[str, Any] | None:
     facts = product_facts([referral.product_id], today)
     if snapshot is None or not facts:
         return None
-    result, checks, _steps = explain(compile_channel(snapshot), facts[0], today)
+    compiled = compile_channel(snapshot, certificate_type_categories())
+    result, checks, _steps = explain(compiled, facts[0], today)
     names = NameBook()
     return {
         "result": result,
-        "checks": [(check.outcome, describe_check(check, names)) for check in checks],
+        # Spoken about the producer, not to them: the reader is the partner.
+        "checks": [
+            (check.outcome, describe_check(check, names, to_producer=False)) for check in checks
+        ],
     }
 
 

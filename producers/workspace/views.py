@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from matching.selectors import (
     can_view_certification_document,
@@ -529,15 +529,27 @@ def referral_request(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("producers:product_detail", pk=product.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.PRODUCER)
 def referral_withdraw(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
-    """Take this product's referral back (possible until it is listed)."""
+    """Take this product's referral back (possible until it is listed). GET asks first, naming
+    the partner and the channel; the POST from that page withdraws."""
     from matching.models import ReferralState
     from matching.services import referral_transition
 
     product = _get_product_for_owner(request, pk)
-    referral = get_object_or_404(product.referrals, pk=referral_pk)
+    referral = get_object_or_404(
+        product.referrals.select_related("channel__partner", "product"), pk=referral_pk
+    )
+    if request.method == "GET":
+        return render(
+            request,
+            "matching/withdraw_confirm.html",
+            {
+                "referral": referral,
+                "cancel_url": reverse("producers:product_detail", args=[product.pk]),
+            },
+        )
     try:
         referral_transition(
             referral_id=referral.pk,

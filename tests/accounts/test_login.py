@@ -117,3 +117,20 @@ def test_navigation_shows_only_what_the_role_may_use(client, request, role, pres
         assert f'href="{href}' in nav, href
     for href in absent:
         assert f'href="{href}' not in nav, href
+
+
+def test_the_verification_email_greets_with_the_portals_name_not_the_host(client, settings):
+    settings.PORTAL_URL = "https://otop.example.go.th"
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "new.producer@example.org",
+            "password1": "Kh0ng-Dee-2568!",
+            "password2": "Kh0ng-Dee-2568!",
+        },
+    )
+    (message,) = mail.outbox
+    assert message.subject.startswith("[พอร์ทัล OTOP] ")
+    greeting = message.body.splitlines()[0]
+    assert "พอร์ทัล OTOP" in greeting and "testserver" not in greeting
+    assert message.body.rstrip().endswith("otop.example.go.th")

@@ -103,4 +103,9 @@ ROWS = [
         data={"channel": "matrix-ask"},
     ),
     Row("producers:referral_withdraw", OWNER_ACTS, method="post", setup=_own_product),
+    Row(
+        "producers:referral_withdraw",
+        roles(403, anonymous=302, producer=200, other_producer=404),
+        setup=_own_product,
+    ),
 ]

@@ -275,3 +275,148 @@ def test_a_high_enough_rating_waiting_for_review_says_wait_not_reach():
     assert [(s.action, s.detail.get("type")) for s in steps] == [
         ("await_verification", "otop-stars")
     ]
+
+
+# --- Judgements of issue 17: shelf life, stars, preferred scope, closed channels -------------
+
+SCARF_SHOP = {
+    **SEVEN_ELEVEN,
+    "channel": "everything-shop",
+    "categories": [],
+    "certificate_rules": [],
+    "min_stars": 3,
+    "gtin_required": False,
+    "min_monthly_capacity": None,
+    "price_min": None,
+    "price_max": None,
+    "min_shelf_life_days": 90,
+    "preferred": [
+        {"kind": "certificate", "weight": 50, "type": "organic"},
+        {"kind": "stars", "weight": 50, "target": 5},
+    ],
+}
+ORGANIC_FOR = {"organic": ["food", "beverage", "herbal"]}
+
+
+def silk_scarf(**changes) -> ProductFacts:
+    return chilli_paste(
+        category="textile",
+        subcategory=None,
+        shelf_life_days=None,
+        perishable=False,
+        certificates=(),
+        **changes,
+    )
+
+
+def test_shelf_life_minimum_does_not_apply_to_a_product_that_does_not_perish():
+    ch = compile_channel(SCARF_SHOP)
+    result, checks, steps = explain(ch, silk_scarf(), TODAY)
+    assert result.eligible
+    assert "shelf_life" not in [c.criterion for c in checks]
+    assert steps == []
+
+
+def test_shelf_life_minimum_still_applies_to_a_perishable_product():
+    ch = compile_channel(SCARF_SHOP)
+    result, _checks, steps = explain(ch, chilli_paste(shelf_life_days=30), TODAY)
+    assert result.failed == 1 << Criterion.SHELF_LIFE
+    assert [(s.action, s.detail) for s in steps] == [("extend_shelf_life", {"days": 90})]
+
+
+def test_a_blank_shelf_life_on_a_perishable_asks_to_enter_it_not_to_extend_it():
+    ch = compile_channel(SCARF_SHOP)
+    result, _checks, steps = explain(ch, chilli_paste(shelf_life_days=None), TODAY)
+    assert result.failed == 1 << Criterion.SHELF_LIFE
+    assert [(s.action, s.detail) for s in steps] == [("enter_shelf_life", {"days": 90})]
+
+
+def test_a_stale_star_rating_says_renew_the_rating_not_reach_n_stars():
+    ch = compile_channel(SCARF_SHOP)
+    stale = chilli_paste(star_level=None, stale_star_level=4)
+    result, _checks, steps = explain(ch, stale, TODAY)
+    assert result.failed == 1 << Criterion.STARS
+    assert [(s.action, s.detail) for s in steps] == [("renew_stars", {"stars": 3, "previous": 4})]
+
+
+def test_no_rating_at_all_still_says_reach_n_stars():
+    _r, _c, steps = explain(compile_channel(SCARF_SHOP), chilli_paste(star_level=None), TODAY)
+    assert [s.action for s in steps] == ["raise_stars"]
+
+
+def test_a_preferred_mark_is_not_scored_for_a_category_it_does_not_apply_to():
+    ch = compile_channel(SCARF_SHOP, ORGANIC_FOR)
+    # The scarf is scored on stars alone: 4 of 5 stars = 80, not (0 + 40) of 100 = 40.
+    result, checks, _steps = explain(ch, silk_scarf(), TODAY)
+    assert result.score == 80
+    assert [c.required for c in checks if c.criterion == "preferred"] == ["stars"]
+
+
+def test_a_preferred_mark_still_counts_for_the_categories_it_applies_to():
+    ch = compile_channel(SCARF_SHOP, ORGANIC_FOR)
+    assert evaluate(ch, chilli_paste(), TODAY).score == 40  # 0 organic + 4/5 of 50 stars
+    organic = CertificateFact("organic", verified=True, expires_on=None)
+    assert evaluate(ch, chilli_paste(certificates=(organic,)), TODAY).score == 90
+
+
+def test_a_snapshot_may_name_the_categories_of_a_preferred_criterion_itself():
+    snapshot = {
+        **SCARF_SHOP,
+        "preferred": [{"kind": "capacity", "weight": 10, "target": 100, "categories": ["food"]}],
+    }
+    assert evaluate(compile_channel(snapshot), silk_scarf(), TODAY).score == 100
+
+
+def test_a_product_no_preferred_criterion_applies_to_scores_100():
+    snapshot = {
+        **SCARF_SHOP,
+        "preferred": [{"kind": "certificate", "weight": 5, "type": "organic"}],
+    }
+    assert evaluate(compile_channel(snapshot, ORGANIC_FOR), silk_scarf(), TODAY).score == 100
+
+
+def test_a_channel_closed_by_category_shows_only_the_closing_reason():
+    # A textile at 7-Eleven also lacks a barcode, stars, FDA and shelf life: none of it matters.
+    result, checks, steps = explain(CH, silk_scarf(gtin="", star_level=None), TODAY)
+    assert not result.eligible
+    assert [(c.criterion, c.outcome) for c in checks] == [("category", "failed")]
+    assert [s.action for s in steps] == ["not_possible"]
+
+
+def test_a_channel_closed_by_province_or_producer_type_shows_only_those_reasons():
+    snapshot = {
+        **SCARF_SHOP,
+        "kind": "community_market",
+        "nationwide": False,
+        "provinces": ["40"],
+        "producer_types": ["sme"],
+    }
+    result, checks, steps = explain(compile_channel(snapshot), chilli_paste(star_level=1), TODAY)
+    assert [(c.criterion, c.outcome) for c in checks] == [
+        ("producer_type", "failed"),
+        ("region", "failed"),
+    ]
+    assert [s.action for s in steps] == ["not_possible"]
+    assert result.failed & (1 << Criterion.STARS)  # still stored: only the words are trimmed
+
+
+perishable_facts = st.builds(
+    replace,
+    facts,
+    perishable=st.booleans(),
+    stale_star_level=st.one_of(st.none(), st.integers(1, 5)),
+)
+
+
+@given(perishable_facts)
+def test_a_product_that_does_not_perish_never_fails_on_shelf_life(f):
+    f = replace(f, perishable=False)
+    assert not evaluate(compile_channel(SCARF_SHOP), f, TODAY).failed & (1 << Criterion.SHELF_LIFE)
+
+
+@given(perishable_facts)
+def test_preferred_scope_keeps_the_score_between_0_and_100_and_the_gap_honest(f):
+    ch = compile_channel(SCARF_SHOP, ORGANIC_FOR)
+    result, _checks, steps = explain(ch, f, TODAY)
+    assert 0 <= result.score <= 100
+    assert (steps == []) == result.eligible

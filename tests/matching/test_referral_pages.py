@@ -281,3 +281,38 @@ def test_the_officer_home_counts_proposals_to_review_and_approvals_to_send(clien
     client.force_login(officer)
     row = client.get(reverse("matching:officer_home")).content.decode()
     assert reverse("matching:referral", args=[first.pk]) in row
+
+
+# --- Withdrawing asks first, naming the partner and the channel (issue 17) -------------------
+
+
+def test_the_producers_withdraw_asks_first_naming_partner_and_channel(client, producer, officer):
+    (product,), (channel,) = _eligible_products(1, user=producer)
+    referral = referral_propose(product=product, channel=channel, by=officer)
+    client.force_login(producer)
+    client.cookies["django_language"] = "th"
+    url = reverse("producers:referral_withdraw", args=[product.pk, referral.pk])
+    detail = client.get(reverse("producers:product_detail", args=[product.pk])).content.decode()
+    assert "ถอนการเสนอ" in detail and "ยกเลิกคำเชิญ" not in detail
+    page = client.get(url).content.decode()
+    assert channel.partner.name_th in page and channel.name_th in page
+    referral.refresh_from_db()
+    assert referral.state == S.PROPOSED  # looking is not withdrawing
+    client.post(url, {"note": "หมดสต็อก"})
+    referral.refresh_from_db()
+    assert referral.state == S.WITHDRAWN
+
+
+def test_the_officers_withdraw_asks_first_then_withdraws(client, officer):
+    (referral,) = _proposed(1, officer)
+    client.force_login(officer)
+    url = reverse("matching:referral", args=[referral.pk])
+    page = client.post(url, {"to_state": "withdrawn", "note": "duplicate"})
+    assert page.status_code == 200
+    assert b'data-testid="withdraw-confirm"' in page.content
+    assert referral.channel.partner.name_en.encode() in page.content
+    referral.refresh_from_db()
+    assert referral.state == S.PROPOSED
+    client.post(url, {"to_state": "withdrawn", "confirmed": "1", "note": "duplicate"})
+    referral.refresh_from_db()
+    assert referral.state == S.WITHDRAWN

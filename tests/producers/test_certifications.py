@@ -270,3 +270,59 @@ def test_the_sweep_marks_past_certificates_expired(profile, fda_type):
     assert services.certifications_expire() == 1
     cert.refresh_from_db()
     assert cert.status == "expired"
+
+
+# --- Dates as printed: the Buddhist Era, and believable spans (issue 17) ----------------------
+
+
+def test_a_date_typed_as_printed_with_a_buddhist_year_is_understood(logged_in_producer, fda_type):
+    response = post(logged_in_producer, form(fda_type, issued_on="01/03/2567"))
+    assert response.status_code == 302
+    assert Certification.objects.get().issued_on == dt.date(2024, 3, 1)
+
+
+def test_thai_digits_in_a_date_and_a_number_are_understood(logged_in_producer, fda_type):
+    data = form(fda_type, issued_on="๑/๓/๒๕๖๗", number="๕๐-๑-๑๒๓๔๕-๒-๐๐๐๑")
+    assert post(logged_in_producer, data).status_code == 302
+    cert = Certification.objects.get()
+    assert (cert.issued_on, cert.number) == (dt.date(2024, 3, 1), "5011234520001")
+
+
+def test_an_expiry_beyond_the_types_longest_validity_is_refused(logged_in_producer, fda_type):
+    # 9999-12-31 or a Buddhist year typed into a Christian-era box: never expires otherwise.
+    response = post(
+        logged_in_producer, form(fda_type, issued_on="01/03/2567", expires_on="31/12/9999")
+    )
+    assert "Check the year" in response.content.decode() or "year" in response.content.decode()
+    response = post(
+        logged_in_producer, form(fda_type, issued_on="2024-03-01", expires_on="2070-03-02")
+    )
+    assert "is valid for at most 20 years" in response.content.decode()
+    assert not Certification.objects.exists()
+
+
+def test_the_longest_validity_is_set_per_certificate_type(logged_in_producer, fda_type):
+    halal = factories.CertificationTypeFactory(code="halal", name_en="Halal", max_validity_years=2)
+    data = form(halal, number="H-1", issued_on="01/03/2567", expires_on="01/03/2570")
+    assert "is valid for at most 2 years" in post(logged_in_producer, data).content.decode()
+    data["expires_on"] = "28/02/2569"
+    assert post(logged_in_producer, data).status_code == 302
+
+
+def test_a_buddhist_year_issue_date_in_the_future_is_refused(logged_in_producer, fda_type):
+    next_year = timezone.localdate().year + 1 + 543
+    response = post(logged_in_producer, form(fda_type, issued_on=f"01/01/{next_year}"))
+    assert "cannot be in the future" in response.content.decode()
+
+
+def test_the_form_shows_the_date_back_in_the_buddhist_era_and_says_how_years_are_read(
+    client, profile, fda_type
+):
+    cert = factories.CertificationFactory(
+        producer=profile, type=fda_type, issued_on=dt.date(2024, 3, 1)
+    )
+    client.force_login(profile.user)
+    client.cookies["django_language"] = "th"
+    page = client.get(f"/producer/certificates/{cert.pk}/edit/").content.decode()
+    assert 'value="01/03/2567"' in page
+    assert "พ.ศ." in page and "2400" in page

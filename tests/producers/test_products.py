@@ -1,6 +1,7 @@
 """Products: the form's rules, ownership, star levels and constant queries on list pages."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -177,3 +178,38 @@ def test_home_keeps_a_constant_number_of_queries(logged_in_producer, profile, fd
             )
 
     assert_constant_queries(logged_in_producer, "/producer/", add)
+
+
+# --- "Ready to sell?" (issue 17) ---------------------------------------------------------------
+
+
+def test_a_new_product_asks_ready_to_sell_and_defaults_to_on_sale(logged_in_producer, category):
+    logged_in_producer.cookies["django_language"] = "th"
+    page = logged_in_producer.get("/producer/products/new/").content.decode()
+    assert "พร้อมขายแล้วหรือยัง" in page
+    assert re.search(r'<input[^>]*value="active"[^>]*checked', page)
+    assert not re.search(r'<input[^>]*value="draft"[^>]*checked', page)
+
+
+def test_a_product_saved_as_ready_is_on_sale(logged_in_producer, category):
+    data = {"name_th": "ข้าวแต๋น", "category": category.pk, "status": "active", "price": "35"}
+    assert logged_in_producer.post("/producer/products/new/", data).status_code == 302
+    assert Product.objects.get().status == "active"
+
+
+def test_a_product_kept_as_a_draft_stays_a_draft(logged_in_producer, category):
+    data = {"name_th": "ข้าวแต๋น", "category": category.pk, "status": "draft"}
+    assert logged_in_producer.post("/producer/products/new/", data).status_code == 302
+    assert Product.objects.get().status == "draft"
+
+
+def test_without_an_answer_a_complete_product_goes_on_sale_and_an_incomplete_one_waits(
+    profile, category
+):
+    from producers.services import product_create
+
+    priced = product_create(
+        producer=profile, data={"name_th": "ก", "category": category, "price": 5}
+    )
+    unpriced = product_create(producer=profile, data={"name_th": "ข", "category": category})
+    assert (priced.status, unpriced.status) == ("active", "draft")
