@@ -337,6 +337,7 @@ def seed_referrals(n: int, rng: random.Random) -> dict:
                 proposed_by_id=officer,
                 created_at=times[0],
                 updated_at=times[-1],
+                sent_at=times[path.index("sent")] if "sent" in path else None,
             )
             notes = [""] * len(path)
             if state == "declined":

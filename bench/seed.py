@@ -601,6 +601,264 @@ def seed(
     return timings
 
 
+# --- Activity: what people have done with the portal (issue 13) ----------------------------------
+
+# Referrals to the big partner's busiest channel, waiting for its decision (issue 13 measured
+# 20,000 "sent" to one Central channel).
+BIG_PARTNER = "central"
+LAPSED_SHARE = 0.03  # of the proposed referrals, turned "lapsed" (no longer eligible)
+READ_SHARE = 0.8  # notifications older than the newest few are mostly read (ASSUMPTION)
+SAVED_LISTS_PER_MEMBER = 3
+SAVED_LIST_ITEMS = 60
+
+
+def seed_big_partner_referrals(n: int, rng: random.Random, *, partner_code: str = BIG_PARTNER):
+    """n referrals in state "sent" (proposed, approved, sent: three events each) to the
+    partner's channels, its busiest channel first: one buyer's queue as big as a national
+    roll-out makes it. Pairs come from the candidates (no open referral yet)."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from matching.models import Referral, ReferralEvent
+    from matching.selectors import officer_candidates
+    from otop_portal.models import User
+    from partners.models import Partner
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from review import _dates_as_given, _partner_members, _step_times
+
+    already = Referral.objects.filter(channel__partner__code=partner_code, state="sent").count()
+    if n <= 0 or already >= n:
+        return {"created": 0, "existing": already}
+    national = User.objects.get(email=f"officer-national@{EMAIL_DOMAIN}")
+    candidates = officer_candidates(national).filter(channel__partner__code=partner_code)
+    busiest = [
+        row["channel"]
+        for row in candidates.order_by()
+        .values("channel")
+        .annotate(k=Count("pk"))
+        .order_by("-k", "channel")
+    ]
+    pairs = []
+    for channel_id in busiest:
+        pairs += list(
+            candidates.filter(channel_id=channel_id)
+            .order_by("product_id")
+            .values_list("product_id", "channel_id")
+        )
+        if len(pairs) >= n - already:
+            break
+    chosen = rng.sample(pairs, min(len(pairs), n - already))
+    members = _partner_members()  # one bench member per partner, made by review.py too
+    now = timezone.now()
+    referrals, trails = [], []
+    for product_id, channel_id in chosen:
+        times = _step_times(3, now, rng)
+        referrals.append(
+            Referral(
+                product_id=product_id,
+                channel_id=channel_id,
+                state="sent",
+                proposed_by_id=national.pk,
+                created_at=times[0],
+                updated_at=times[-1],
+                sent_at=times[2],
+            )
+        )
+        trails.append(times)
+    with _dates_as_given(Referral, ReferralEvent):
+        Referral.objects.bulk_create(referrals, batch_size=BATCH)
+        path = ("proposed", "approved", "sent")
+        ReferralEvent.objects.bulk_create(
+            [
+                ReferralEvent(
+                    referral_id=r.pk,
+                    actor_id=national.pk,
+                    from_state=path[i - 1] if i else "",
+                    to_state=step,
+                    created_at=at,
+                )
+                for r, times in zip(referrals, trails, strict=True)
+                for i, (step, at) in enumerate(zip(path, times, strict=True))
+            ],
+            batch_size=BATCH,
+        )
+    partner = Partner.objects.get(code=partner_code)
+    return {
+        "created": len(referrals),
+        "existing": already,
+        "channels": len({c for _p, c in chosen}),
+        "member": members.get(partner.pk),
+    }
+
+
+def seed_lapsed(rng: random.Random, share: float = LAPSED_SHARE) -> int:
+    """Some proposed referrals lapse (the pair stopped being eligible): the one state the other
+    seeds do not reach. The system makes that move (an event without an actor)."""
+    from django.utils import timezone
+
+    from matching.models import Referral, ReferralEvent
+
+    ids = list(
+        Referral.objects.filter(state="proposed").order_by("pk").values_list("pk", flat=True)
+    )
+    if not ids or Referral.objects.filter(state="lapsed").exists():
+        return 0
+    chosen = rng.sample(ids, max(1, int(len(ids) * share)))
+    now = timezone.now()
+    Referral.objects.filter(pk__in=chosen).update(state="lapsed", updated_at=now)
+    ReferralEvent.objects.bulk_create(
+        [
+            ReferralEvent(referral_id=pk, from_state="proposed", to_state="lapsed", actor=None)
+            for pk in chosen
+        ],
+        batch_size=BATCH,
+    )
+    return len(chosen)
+
+
+def seed_saved_lists(rng: random.Random) -> int:
+    """Every partner member keeps a few lists of products from their shortlist, one shared."""
+    from matching.models import Referral
+    from otop_portal.models import Role, User
+    from partners.models import SavedList, SavedListItem
+
+    if SavedList.objects.exists():
+        return 0
+    lists, items = [], []
+    members = User.objects.filter(role=Role.PARTNER, partner__isnull=False).order_by("pk")
+    for member in members:
+        products = list(
+            Referral.objects.filter(channel__partner_id=member.partner_id)
+            .order_by("product_id")
+            .values_list("product_id", flat=True)
+            .distinct()[:2000]
+        )
+        if not products:
+            continue
+        for k in range(SAVED_LISTS_PER_MEMBER):
+            saved = SavedList(
+                partner_id=member.partner_id,
+                owner=member,
+                name=f"รายการ {k + 1} ของ {member.pk}",
+                shared=k == 0,
+            )
+            lists.append(saved)
+            picked = rng.sample(products, min(len(products), SAVED_LIST_ITEMS))
+            items.append((saved, picked, member.pk))
+    SavedList.objects.bulk_create(lists, batch_size=BATCH)
+    SavedListItem.objects.bulk_create(
+        [
+            SavedListItem(saved_list=saved, product_id=pid, added_by_id=owner)
+            for saved, picked, owner in items
+            for pid in picked
+        ],
+        batch_size=BATCH,
+    )
+    return len(lists)
+
+
+def seed_notifications(rng: random.Random) -> int:
+    """What the referral moves would have notified: partner members of what was sent to them,
+    the proposing officer of a partner's decision, the producer of an officer's. Mostly read,
+    except the newest."""
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    from matching.models import ReferralEvent
+    from otop_portal.models import Notification, NotificationKind, Role, User
+
+    if Notification.objects.exists():
+        return 0
+    members: dict[int, list[int]] = defaultdict(list)
+    for pk, partner_id in User.objects.filter(role=Role.PARTNER, partner__isnull=False).values_list(
+        "pk", "partner_id"
+    ):
+        members[partner_id].append(pk)
+    kinds = {
+        "sent": NotificationKind.REFERRAL_SENT,
+        "accepted": NotificationKind.REFERRAL_ACCEPTED,
+        "declined": NotificationKind.REFERRAL_DECLINED,
+        "listed": NotificationKind.REFERRAL_LISTED,
+        "approved": NotificationKind.REFERRAL_APPROVED,
+        "rejected": NotificationKind.REFERRAL_REJECTED,
+    }
+    events = ReferralEvent.objects.filter(to_state__in=list(kinds)).values_list(
+        "referral_id",
+        "to_state",
+        "created_at",
+        "referral__channel__partner_id",
+        "referral__proposed_by_id",
+        "referral__product__producer__user_id",
+    )
+    now = timezone.now()
+    rows = []
+    for referral_id, state, at, partner_id, officer_id, producer_user_id in events.iterator(
+        chunk_size=BATCH
+    ):
+        if state == "sent":
+            recipients = members.get(partner_id, [])
+        elif state in ("accepted", "declined", "listed"):
+            recipients = [officer_id]
+        else:
+            recipients = [producer_user_id]
+        recent = at > now - _dt.timedelta(days=14)
+        for recipient in recipients:
+            read = not recent and rng.random() < READ_SHARE
+            rows.append(
+                Notification(
+                    recipient_id=recipient,
+                    kind=kinds[state],
+                    referral_id=referral_id,
+                    created_at=at,
+                    read_at=at + _dt.timedelta(hours=6) if read else None,
+                    emailed_at=at,
+                )
+            )
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from review import _dates_as_given
+
+    with _dates_as_given(Notification):
+        Notification.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def seed_activity(
+    *, referrals: int, big_partner_sent: int, seed: int = 1, log=print
+) -> dict[str, object]:
+    """After the match results exist: referrals in every state with their events (bench/
+    review.py's seed, then some lapse), the big partner's queue of sent referrals, saved lists
+    and notifications. Each step is skipped when its rows are there already."""
+    from django.db import connection, transaction
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from review import seed_referrals
+
+    rng = random.Random(seed)
+    out: dict[str, object] = {}
+
+    def step(name, func, *args, **kwargs):
+        started = time.perf_counter()
+        with transaction.atomic():
+            out[name] = func(*args, **kwargs)
+        log(f"  {name:<15} {time.perf_counter() - started:7.1f} s  {out[name]}")
+
+    step("referrals", seed_referrals, referrals, rng)
+    step("lapsed", seed_lapsed, rng)
+    step("big_partner", seed_big_partner_referrals, big_partner_sent, rng)
+    step("saved_lists", seed_saved_lists, rng)
+    step("notifications", seed_notifications, rng)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Autovacuum is off on the bench machine: statistics and visibility maps, as it
+        # would have left them.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        log(f"  {'vacuum analyze':<15} {time.perf_counter() - started:7.1f} s")
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=250_000)

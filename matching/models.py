@@ -50,8 +50,15 @@ class MatchResult(models.Model):
                 condition=models.Q(eligible=True),
                 name="match_eligible_order",
             ),
+            # Every result in the API's order (eligible or not, for producers and officers):
+            # a page is the first rows of an index walk, not a sort of millions (issue 13).
+            # It also serves ?eligible=false, which had an index of its own.
+            models.Index(fields=["-score", "product", "id"], name="match_order"),
+            # The candidate waiting longest, on the officer's home (issue 13).
             models.Index(
-                fields=["-score"], condition=models.Q(eligible=False), name="match_ineligible_rank"
+                fields=["eligible_since", "id"],
+                condition=models.Q(eligible=True),
+                name="match_eligible_since",
             ),
         ]
 
@@ -85,6 +92,14 @@ class DeclineReason(models.TextChoices):
     SHELF_LIFE = "shelf_life", _("The shelf life or the delivery does not fit the channel")
     OTHER = "other", _("Another reason (see the note)")
 
+
+# The partner's shortlist puts the referrals waiting for its decision first: this expression,
+# the same in its ORDER BY and in the index that gives that order (referral_waiting_first).
+WAITING_FIRST = models.Case(
+    models.When(state=ReferralState.SENT, then=models.Value(0)),
+    default=models.Value(1),
+    output_field=models.IntegerField(),
+)
 
 # A pair has at most one referral in these states; the others are history.
 OPEN_STATES = (
@@ -127,6 +142,10 @@ class Referral(models.Model):
     decline_reason = models.TextField(_("reason"), blank=True, **text_limit(NOTE_MAX))
     listing_url = models.URLField(_("listing link"), blank=True)
     listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    # When it was sent to the partner (set by referral_transition; None until then). The
+    # partner's shortlist filters and sorts by it: read from the audit trail per row, it cost
+    # a subquery for each of a big partner's 20,000 referrals on every page (issue 13).
+    sent_at = models.DateTimeField(_("sent on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
 
@@ -146,6 +165,16 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["channel", "state"]),
             models.Index(fields=["state", "-updated_at"]),
+            # The referral list's order (latest change first), read in order (issue 13).
+            models.Index(fields=["-updated_at", "-id"], name="referral_latest_change"),
+            # The partner's shortlist in its default order (waiting first, the latest sent
+            # first): a page is read in order, not a sort of a big partner's 20,000 (issue 13).
+            models.Index(
+                WAITING_FIRST,
+                models.F("sent_at").desc(),
+                models.F("id").desc(),
+                name="referral_waiting_first",
+            ),
         ]
 
     def __str__(self) -> str:

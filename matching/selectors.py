@@ -7,6 +7,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db.models import F, QuerySet, prefetch_related_objects
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
+from otop_portal import counts
 from otop_portal.models import Role, User
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
@@ -190,10 +192,8 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def active_channels() -> list[tuple[int, CompiledChannel]]:
-    """(channel id, compiled requirement) of every channel that is matched: active, of a
-    partner that has not left the MOU, at its current requirement version. One query."""
-    rows = (
+def _active_channel_rows() -> list[tuple[int, int, dict]]:
+    return list(
         RequirementVersion.objects.filter(
             channel__is_active=True,
             number=F("channel__requirement__version"),
@@ -202,11 +202,59 @@ def active_channels() -> list[tuple[int, CompiledChannel]]:
         .order_by("channel_id")
         .values_list("channel_id", "number", "snapshot")
     )
+
+
+def active_channels() -> list[tuple[int, CompiledChannel]]:
+    """(channel id, compiled requirement) of every channel that is matched: active, of a
+    partner that has not left the MOU, at its current requirement version. One query."""
     # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
     applies = certificate_type_categories()
     return [
-        (channel_id, compile_channel(snapshot, applies)) for channel_id, _number, snapshot in rows
+        (channel_id, compile_channel(snapshot, applies))
+        for channel_id, _number, snapshot in _active_channel_rows()
     ]
+
+
+# What the engine says about a product is a function of its facts, the channels' requirement
+# versions, the categories each certificate type applies to, the date and the engine's own
+# code: kept in the cache under a digest of them all,
+# so a producer's pages do not explain every product × channel again on every visit (40 to
+# hundreds of engine calls: most of the producer's pages' time at national size, issue 13).
+# Nothing needs dropping: a change to any of them is a new key.
+EXPLAIN_CACHE_SECONDS = 3600
+_ENGINE_DIGEST = hashlib.blake2b(
+    Path(__file__).with_name("engine.py").read_bytes(), digest_size=8
+).hexdigest()
+
+
+def _explained_key(
+    kind: str, facts: list[ProductFacts], as_of: dt.date, rows, applies: dict
+) -> str:
+    payload = repr(
+        (
+            _ENGINE_DIGEST,
+            as_of.isoformat(),
+            [(f.product_id, fingerprint(f, as_of)) for f in facts],
+            [(channel_id, number) for channel_id, number, _snapshot in rows],
+            sorted((code, sorted(categories)) for code, categories in applies.items()),
+        )
+    )
+    return f"explained:{kind}:{hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()}"
+
+
+def _cached_explained(kind: str, facts: list[ProductFacts], as_of: dt.date, work):
+    """work(channels) for these facts, from the cache while nothing it reads has changed."""
+    from django.core.cache import cache
+
+    rows = _active_channel_rows()
+    applies = certificate_type_categories()
+    key = _explained_key(kind, facts, as_of, rows, applies)
+    found = cache.get(key)
+    if found is None:
+        channels = [(cid, compile_channel(snapshot, applies)) for cid, _number, snapshot in rows]
+        found = work(channels)
+        cache.set(key, found, EXPLAIN_CACHE_SECONDS)
+    return found
 
 
 # --- What producers see ---------------------------------------------------------------------
@@ -232,11 +280,13 @@ def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) ->
     facts = product_facts([product_id], as_of)
     if not facts:
         return {"eligible": [], "misses": [], "impossible": 0, "matched": False}
-    channels = active_channels()
-    explained = []
-    for channel_id, compiled in channels:
-        result, checks, steps = explain(compiled, facts[0], as_of)
-        explained.append((channel_id, result, checks, steps))
+
+    def work(channels) -> list[tuple]:
+        return [
+            (channel_id, *explain(compiled, facts[0], as_of)) for channel_id, compiled in channels
+        ]
+
+    explained = _cached_explained("product", facts, as_of, work)
     rows = _channel_rows([cid for cid, *_rest in explained])
     eligible, misses, impossible = [], [], 0
     for channel_id, result, checks, steps in explained:
@@ -276,19 +326,23 @@ def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit
     as_of = as_of or timezone.localdate()
     ids = list(matchable_products().filter(producer_id=producer_id).values_list("id", flat=True))
     facts = product_facts(ids, as_of)
-    channels = active_channels()
-    opened: dict[tuple, dict[str, Any]] = {}
-    for f in facts:
-        for _channel_id, compiled in channels:
-            result, _checks, steps = explain(compiled, f, as_of)
-            if result.eligible or len(steps) != 1 or steps[0].action == "not_possible":
-                continue
-            step = steps[0]
-            entry = opened.setdefault(step.key, {"step": step, "product_ids": set(), "opens": 0})
-            entry["product_ids"].add(f.product_id)
-            entry["opens"] += 1
-    ranked = sorted(opened.values(), key=lambda e: (-e["opens"], e["step"].key))
-    return ranked[:limit]
+
+    def work(channels) -> list[dict[str, Any]]:
+        opened: dict[tuple, dict[str, Any]] = {}
+        for f in facts:
+            for _channel_id, compiled in channels:
+                result, _checks, steps = explain(compiled, f, as_of)
+                if result.eligible or len(steps) != 1 or steps[0].action == "not_possible":
+                    continue
+                step = steps[0]
+                entry = opened.setdefault(
+                    step.key, {"step": step, "product_ids": set(), "opens": 0}
+                )
+                entry["product_ids"].add(f.product_id)
+                entry["opens"] += 1
+        return sorted(opened.values(), key=lambda e: (-e["opens"], e["step"].key))
+
+    return _cached_explained("producer", facts, as_of, work)[:limit]
 
 
 # --- What officers and API clients see --------------------------------------------------------
@@ -430,7 +484,10 @@ def officer_expiring_certifications(
 
 def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
     """For each of the officer's queues, how many items wait and the one waiting longest
-    (for expiring certificates: the one expiring soonest). Two queries a queue."""
+    (for expiring certificates: the one expiring soonest). The counts come from the cache
+    while no service changed a queue; one query a queue for its item."""
+    from django.utils import timezone
+
     queues = {
         "producers": officer_submitted_producers(user),
         "certificates": officer_pending_certifications(user),
@@ -442,7 +499,36 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
     referrals = referrals_visible_to(user).order_by("updated_at", "pk")
     queues["proposals"] = referrals.filter(state="proposed")  # to approve or reject
     queues["to_send"] = referrals.filter(state="approved")  # approved, not sent yet
-    return {name: {"count": qs.count(), "oldest": qs.first()} for name, qs in queues.items()}
+
+    def figures() -> dict[str, tuple[int, int | None]]:
+        return {
+            name: (qs.count(), qs.values_list("pk", flat=True).first())
+            for name, qs in queues.items()
+        }
+
+    # The counts and which item waits longest, per scope and day, until a service changes a
+    # queue (otop_portal/counts.py): a COUNT over every candidate of the country was most of
+    # this page's time at national size (issue 13). Then one query per queue for its item.
+    kinds = (counts.QUEUES, counts.REFERRALS)
+    scope = f"queues:{officer_scope_key(user)}:{today or timezone.localdate()}"
+    known = counts.cached_count(kinds, scope, figures)
+    out = {}
+    for name, qs in queues.items():
+        count, oldest_pk = known[name]
+        oldest = qs.filter(pk=oldest_pk).first() if oldest_pk else None
+        if oldest_pk and oldest is None:  # moved on meanwhile by a change no service announced
+            count, oldest = qs.count(), qs.first()
+        out[name] = {"count": count, "oldest": oldest}
+    return out
+
+
+def officer_scope_key(user) -> str:
+    """What an officer's lists depend on: every province, or the officer's own."""
+    if user.role == Role.ADMIN or (user.role == Role.OFFICER and user.is_national_officer):
+        return "all"
+    if user.role == Role.OFFICER:
+        return "p" + ".".join(str(pk) for pk in _officer_province_ids(user))
+    return f"u{user.pk}"
 
 
 # --- Referrals --------------------------------------------------------------------------------
@@ -456,20 +542,18 @@ def referrals_visible_to(user) -> QuerySet:
     their provinces (all when national); a producer their own products'; a partner member those
     of their partner's channels once sent (and, if withdrawn or lapsed after that, still).
     With what a list shows joined in; unordered (the caller orders)."""
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Q
 
-    from matching.models import Referral, ReferralEvent, ReferralState
+    from matching.models import Referral, ReferralState
 
     referrals = Referral.objects.all()
     if user.role == Role.PRODUCER:
         referrals = referrals.filter(product__producer__user=user)
     elif user.role == Role.PARTNER:
-        was_sent = ReferralEvent.objects.filter(
-            referral_id=OuterRef("pk"), to_state=ReferralState.SENT
-        )
+        # Withdrawn or lapsed ones only if they had been sent (sent_at: set when sent).
         referrals = referrals.filter(channel__partner_id=user.partner_id).filter(
             Q(state__in=PARTNER_STATES)
-            | (Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED]) & Q(Exists(was_sent)))
+            | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], sent_at__isnull=False)
         )
     else:
         referrals = _in_province_scope(referrals, user, "product__producer__")

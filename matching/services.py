@@ -30,6 +30,7 @@ from matching.selectors import (
     matchable_products,
     product_facts,
 )
+from otop_portal.counts import REFERRALS, counts_changed
 from otop_portal.models import Role
 from producers.models import ProducerStatus
 
@@ -348,6 +349,7 @@ def referral_propose(*, product, channel, by, note: str = "") -> Referral:
             _("This product already has an open referral to this channel.")
         ) from None
     ReferralEvent.objects.create(referral=referral, actor=by, to_state=S.PROPOSED, note=note)
+    counts_changed(REFERRALS)  # the lists' and queues' counts (otop_portal/counts.py)
     return referral
 
 
@@ -403,12 +405,15 @@ def referral_transition(
         referral.decline_code, referral.decline_reason = reason_code, reason.strip()
     if to_state == S.LISTED:
         referral.listing_url, referral.listed_on = listing_url, listed_on
+    if to_state == S.SENT:
+        referral.sent_at = timezone.now()
     referral.full_clean(exclude=["product", "channel", "proposed_by"])
     referral.save()
     event_note = _event_note(referral, note, reason)
     ReferralEvent.objects.create(
         referral=referral, actor=by, from_state=from_state, to_state=to_state, note=event_note
     )
+    counts_changed(REFERRALS)
     from matching.notifications import notify_referral_change
 
     # In the same transaction: the move and the people told are one change (a rolled-back move,

@@ -29,6 +29,15 @@ class CappedPaginator(Paginator):
             return rows.order_by()[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
 
+    @property
+    def capped_count(self) -> int:
+        """The rows counted up to cap + 1 (more than `cap` means "more than cap")."""
+        return self._capped_count
+
+    def know_capped_count(self, value: int) -> None:
+        """Take the capped count from elsewhere (a cache) instead of counting."""
+        self.__dict__["_capped_count"] = value
+
     @cached_property
     def count(self) -> int:
         return min(self._capped_count, self.cap)
@@ -37,3 +46,29 @@ class CappedPaginator(Paginator):
     def count_is_capped(self) -> bool:
         """True when there are more rows than `count` says (and than the pages reach)."""
         return self._capped_count > self.cap
+
+
+class KnownCountPaginator(Paginator):
+    """A Paginator told its count (kept per scope in otop_portal/counts.py) instead of running
+    COUNT(*) over the list on every page; `count=None` counts as Paginator does."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # what the cached_property would have stored
+
+
+def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | None:
+    """The list's length when it is filtered by state alone (or not at all): the sum of those
+    states' counts. None (count the rows) when any other filter narrows it. `groups` maps a
+    state choice to the states it stands for (the partners' "ended")."""
+    filterset.is_valid()  # cleaned_data: the filters understood (the others are not applied)
+    data = filterset.form.cleaned_data
+    if any(data.get(name) for name in filterset.filters if name not in ("state", "ordering")):
+        return None
+    chosen = data.get("state") or []
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+    if not chosen:
+        return sum(counts.values())
+    groups = groups or {}
+    return sum(counts.get(state, 0) for c in chosen for state in groups.get(c, (c,)))

@@ -395,6 +395,9 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
 # Export files hold personal data: removed this many days after they were made.
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=30)
+# How long a queue's or a list's count may lag a change that no service announces (a
+# re-score); the services' own changes show at once (otop_portal/counts.py). 0: no cache.
+COUNTS_CACHE_SECONDS = env.int("COUNTS_CACHE_SECONDS", default=60)
 # How long the officers' dashboard keeps its figures (seconds; 0: worked out on every visit).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 # How long the image links in a partner's listing feed work without a login.

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from otop_portal.counts import QUEUES, counts_changed
 from otop_portal.emails import subject_prefix
 from otop_portal.models import User
 from otop_portal.templatetags.thai_dates import format_local_date
@@ -212,6 +213,7 @@ def producer_submit(*, producer: Producer, by: User, consent: bool) -> Producer:
         action=ProducerEvent.Action.SUBMITTED,
         data={"privacy_notice": producer.privacy_consent_version},
     )
+    counts_changed(QUEUES)
     return producer
 
 
@@ -228,6 +230,7 @@ def producer_verify(*, producer: Producer, by: User) -> Producer:
     producer._change_reason = "verified"
     producer.save()
     ProducerEvent.objects.create(producer=producer, actor=by, action=ProducerEvent.Action.VERIFIED)
+    counts_changed(QUEUES)
     return producer
 
 
@@ -247,6 +250,7 @@ def producer_return(*, producer: Producer, by: User, reason: str) -> Producer:
     ProducerEvent.objects.create(
         producer=producer, actor=by, action=ProducerEvent.Action.RETURNED, data={"reason": reason}
     )
+    counts_changed(QUEUES)
     return producer
 
 
@@ -306,6 +310,7 @@ def product_create(*, producer: Producer, data: dict, photos: Iterable = ()) -> 
     _check_product(product)
     product.save()
     _add_photos(product, photos)
+    counts_changed(QUEUES)
     return product
 
 
@@ -318,12 +323,14 @@ def product_update(*, product: Product, data: dict, photos: Iterable = ()) -> Pr
     _check_product(product)
     product.save()
     _add_photos(product, photos)
+    counts_changed(QUEUES)
     return product
 
 
 @transaction.atomic
 def product_photo_add(*, product: Product, upload) -> ProductPhoto:
     Product.objects.select_for_update().get(pk=product.pk)
+    counts_changed(QUEUES)
     return _add_photos(product, [upload])[0]
 
 
@@ -333,6 +340,7 @@ def product_photo_delete(*, photo: ProductPhoto) -> None:
     photo.delete()
     for f in files:
         transaction.on_commit(lambda f=f: f.storage.delete(f.name) if f.name else None)
+    counts_changed(QUEUES)
 
 
 # --- Certification records ----------------------------------------------------------------------
@@ -422,6 +430,7 @@ def certification_create(
         _attach_document(cert, document)
     cert.save()
     cert.products.set(products if cert.scope == CertificationScope.PRODUCTS else [])
+    counts_changed(QUEUES)
     return cert
 
 
@@ -450,6 +459,7 @@ def certification_update(
         cert._change_reason = "changed by the producer: back to review"
     cert.save()
     cert.products.set(products if cert.scope == CertificationScope.PRODUCTS else [])
+    counts_changed(QUEUES)
     return cert
 
 
@@ -467,6 +477,7 @@ def certification_verify(*, certification: Certification, by: User) -> Certifica
     cert.verified_at = timezone.now()
     cert._change_reason = "verified"
     cert.save()
+    counts_changed(QUEUES)
     return cert
 
 
@@ -484,6 +495,7 @@ def certification_reject(*, certification: Certification, by: User, reason: str)
     cert.verified_at = timezone.now()
     cert._change_reason = "rejected"
     cert.save()
+    counts_changed(QUEUES)
     return cert
 
 
@@ -500,6 +512,7 @@ def certifications_expire(*, today: dt.date | None = None) -> int:
             cert._change_reason = "expired"
             cert.save(update_fields=["status", "updated_at"])
             expired += 1
+    counts_changed(QUEUES)
     return expired
 
 
@@ -647,4 +660,5 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
         EmailAddress.objects.filter(user=user).delete()
         Token.objects.filter(user=user).delete()
     ProducerEvent.objects.create(producer=producer, actor=by, action=ProducerEvent.Action.ERASED)
+    counts_changed(QUEUES)
     return producer

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,8 +35,8 @@ from matching.filters import _provinces
 from matching.models import MatchResult, ReferralEvent, ReferralState
 from matching.selectors import (
     _in_province_scope,
-    _officer_province_ids,
     officer_candidates,
+    officer_scope_key,
     referrals_visible_to,
 )
 from otop_portal import spreadsheets
@@ -651,13 +652,6 @@ def _csv_response(figures: Figures) -> HttpResponse:
     return response
 
 
-def _scope_key(user) -> str:
-    """What a user's charts depend on: every province, or the officer's own."""
-    if user.role == Role.ADMIN or user.is_national_officer:
-        return "all"
-    return "p" + ".".join(str(pk) for pk in _officer_province_ids(user))
-
-
 def cached_figures(
     name: str, user, province: Province | None, months: int
 ) -> tuple[Figures, dt.datetime]:
@@ -672,17 +666,67 @@ def cached_figures(
         [
             "dashboard",
             name,
-            _scope_key(user),
+            officer_scope_key(user),
             str(province.pk if province else "-"),
             str(months),
             get_language() or "th",
             timezone.localdate().isoformat(),  # the time chart ends this month
         ]
     )
-    found = cache.get(key)
+    return _fresh_or_stale(key, seconds, lambda: CHARTS[name](user, province, months))
+
+
+# Each worker process keeps the charts it drew from the cached figures (the SVG, the table and
+# the summary: most of a cached visit's time), under what the figures were made for and when.
+_DRAWN: dict[tuple, dict] = {}
+_DRAWN_MAX = 256
+
+
+def _drawn(key: tuple, figures: Figures) -> dict:
+    found = _DRAWN.get(key)
     if found is None:
-        found = (CHARTS[name](user, province, months), timezone.now())
-        cache.set(key, found, seconds)
+        if len(_DRAWN) >= _DRAWN_MAX:
+            _DRAWN.clear()
+        found = _DRAWN[key] = {
+            "svg": None if figures.is_empty else draw(figures),
+            "table": figures.table(),
+            "summary": figures.summary(),
+        }
+    return found
+
+
+# How long one visit may take to work a chart out before another visit tries too.
+REFRESH_LOCK_SECONDS = 30
+
+
+def _fresh_or_stale(key: str, seconds: int, compute) -> tuple[Figures, dt.datetime]:
+    """Stampede protection: of the visits that find the figures missing or older than
+    `seconds`, one works them out; while it does, the others show the previous figures (the
+    page says how old they are) or, when there are none yet, wait for that one's. The figures
+    stay in the cache for twice `seconds`, so that a busy dashboard always has figures to show
+    while they are refreshed."""
+    found = cache.get(key)
+    now = timezone.now()
+    if found is not None and (now - found[1]).total_seconds() < seconds:
+        return found
+    lock = f"{key}:refreshing"
+    if cache.add(lock, 1, REFRESH_LOCK_SECONDS):
+        try:
+            found = (compute(), timezone.now())
+            cache.set(key, found, 2 * seconds)
+        finally:
+            cache.delete(lock)
+        return found
+    if found is not None:
+        return found  # someone is refreshing them: the previous figures meanwhile
+    deadline = time.monotonic() + REFRESH_LOCK_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = cache.get(key)
+        if found is not None:
+            return found
+    found = (compute(), timezone.now())  # the other visit gave up: work them out here
+    cache.set(key, found, 2 * seconds)
     return found
 
 
@@ -702,15 +746,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for name in CHARTS:
         figures, made = cached_figures(name, request.user, province, months)
         as_of = min(as_of, made)
-        charts.append(
-            {
-                "name": name,
-                "figures": figures,
-                "svg": None if figures.is_empty else draw(figures),
-                "table": figures.table(),
-                "summary": figures.summary(),
-            }
-        )
+        key = (name, officer_scope_key(request.user), province, months, get_language(), made)
+        charts.append({"name": name, "figures": figures, **_drawn(key, figures)})
     return render(
         request,
         "matching/dashboard.html",

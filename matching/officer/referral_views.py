@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +21,11 @@ from matching import services
 from matching.filters import ReferralFilter
 from matching.forms import BulkReferralForm, ReferralMessageForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
-from matching.selectors import referrals_visible_to
+from matching.selectors import officer_scope_key, referrals_visible_to
+from otop_portal.counts import REFERRALS, cached_count
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
+from otop_portal.pagination import KnownCountPaginator, count_from_states
 from otop_portal.roles import role_required
 
 REFERRALS_PER_PAGE = 50
@@ -46,10 +47,10 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     count in each state and a form to move many at once."""
     scoped = referrals_visible_to(request.user)
     filterset = filter_for_page(ReferralFilter(request.GET, queryset=scoped, request=request))
-    page = Paginator(filterset.qs, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = dict(
-        scoped.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
-    )
+    counts = counts_by_state(scoped, f"referrals:{officer_scope_key(request.user)}")
+    page = KnownCountPaginator(
+        filterset.qs, REFERRALS_PER_PAGE, count=count_from_states(filterset, counts)
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "matching/referral_list.html",
@@ -60,6 +61,17 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "bulk_form": BulkReferralForm(),
         },
     )
+
+
+def counts_by_state(referrals, scope: str) -> dict[str, int]:
+    """How many of these referrals are in each state: kept per scope until a referral changes
+    (otop_portal/counts.py), not a COUNT over the scope's referrals on every page."""
+
+    def compute() -> dict[str, int]:
+        rows = referrals.order_by().values_list("state").annotate(n=Count("pk"))
+        return dict(rows.values_list("state", "n"))
+
+    return cached_count(REFERRALS, scope, compute)
 
 
 @role_required(Role.OFFICER, Role.ADMIN)

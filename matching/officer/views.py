@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from matching import selectors
 from matching.filters import CertificationQueueFilter, MatchResultFilter, ProducerQueueFilter
 from matching.forms import ReasonForm
 from matching.selectors import officer_candidates as candidates_for
+from otop_portal import counts
 from otop_portal.http import filter_for_page, safe_next
 from otop_portal.models import Province, Role
 from otop_portal.pagination import CappedPaginator
@@ -53,8 +56,18 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
         MatchResultFilter(request.GET, queryset=candidates_for(request.user), request=request)
     )
     # A count that stops at 1,000: the exact COUNT(*) was most of the page's time in a big
-    # province (docs/performance.md, finding 6).
-    page = CappedPaginator(filterset.qs, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    # province (docs/performance.md, finding 6). Even capped it read a few thousand joined
+    # rows: kept per scope and filters until a referral, producer or product changes (issue 13).
+    paginator = CappedPaginator(filterset.qs, CANDIDATES_PER_PAGE)
+    filters = urlencode(sorted((k, v) for k, v in request.GET.items() if k != "page"))
+    paginator.know_capped_count(
+        counts.cached_count(
+            (counts.QUEUES, counts.REFERRALS),
+            f"candidates:{selectors.officer_scope_key(request.user)}:{filters}",
+            lambda: paginator.capped_count,
+        )
+    )
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "matching/officer_candidates.html",

@@ -9,6 +9,8 @@ shown on the product's page once the partner accepted it, and each view is recor
 
 from __future__ import annotations
 
+import functools
+
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -18,12 +20,18 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
 
 from matching.api.serializers import decline_code_field, listing_url_field
 from matching.models import Referral
 from otop_portal.models import Role
+from otop_portal.pagination import KnownCountPaginator, count_from_states
 from partners.portal.filters import PartnerReferralFilter
-from partners.portal.selectors import partner_shortlist, product_certificates
+from partners.portal.selectors import (
+    partner_shortlist,
+    partner_state_counts,
+    product_certificates,
+)
 
 
 class IsPartnerMember(permissions.BasePermission):
@@ -178,6 +186,18 @@ _EXAMPLE_DETAIL = {
 _NOT_PARTNER = OpenApiResponse(description="Only partner members read a shortlist.")
 
 
+class ShortlistPagination(PageNumberPagination):
+    """Pages as the other lists have them, with the count from the partner's state counts
+    (kept per partner, otop_portal/counts.py) when the list is filtered by state alone: not a
+    COUNT over a big partner's 20,000 referrals on every call (issue 13)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        filterset = PartnerReferralFilter(request.query_params, queryset=queryset, request=request)
+        count = count_from_states(filterset, partner_state_counts(request.user))
+        self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
+        return super().paginate_queryset(queryset, request, view)
+
+
 @extend_schema(tags=["shortlist"])
 @extend_schema_view(
     list=extend_schema(
@@ -201,6 +221,7 @@ class ShortlistViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [permissions.IsAuthenticated, IsPartnerMember]
     filterset_class = PartnerReferralFilter
+    pagination_class = ShortlistPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_safe
 
+from otop_portal import counts
 from otop_portal.models import Role
 from otop_portal.roles import role_required
 from partners.portal import feeds
@@ -80,7 +81,13 @@ def feed(request: HttpRequest) -> HttpResponse:
     context.update(
         channel=channel,
         query_string=urlencode({"channel": code, "headers": data.get("headers") or "label"}),
-        summary=feeds.feed_summary(feeds.feed_referrals(request.user, channel)),
+        # Kept per partner and channel until a referral, a product or a photo changes
+        # (otop_portal/counts.py): it counted a big partner's feed on every visit (issue 13).
+        summary=counts.cached_count(
+            (counts.REFERRALS, counts.QUEUES),
+            f"feed:{request.user.partner_id}:{code}",
+            lambda: feeds.feed_summary(feeds.feed_referrals(request.user, channel)),
+        ),
     )
     return render(request, "partners/feed.html", context)
 

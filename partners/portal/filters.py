@@ -8,7 +8,7 @@ everywhere in the API. Runs over partners.selectors.partner_shortlist, which add
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -22,7 +22,7 @@ from matching.filters import (
     min_score_filter,
     min_stars_filter,
 )
-from matching.models import Referral
+from matching.models import WAITING_FIRST, Referral
 from partners.models import Channel
 from partners.portal.selectors import ENDED_STATES
 from producers.models import (
@@ -42,9 +42,6 @@ STATE_CHOICES = [
 ]
 
 # Each ordering ends with the id: a total order, so pages never repeat or skip a row.
-WAITING_FIRST = Case(
-    When(state="sent", then=Value(0)), default=Value(1), output_field=IntegerField()
-)
 ORDERINGS = {
     "waiting": (WAITING_FIRST, F("sent_at").desc(), "-id"),
     "-sent": (F("sent_at").desc(), "-id"),

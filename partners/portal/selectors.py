@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.models import MatchResult, ReferralEvent
+from matching.models import MatchResult
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
+from otop_portal.counts import REFERRALS, cached_count
 from partners.models import ContactView, RequirementVersion
 from partners.sentences import NameBook
 from producers.models import Certification, CertificationStatus, ProductPhoto
@@ -30,14 +30,12 @@ CONTACT_STATES = ("accepted", "listed")
 
 def partner_shortlist(user) -> QuerySet:
     """The referrals sent to the member's partner (and what became of them), with what the list
-    shows joined in: `score` and `star_level` from the pair's stored match result, `sent_at` the
-    last time it was sent, and the product's photos prefetched. A fixed number of queries
-    whatever the page size. Unordered (the filter set orders)."""
+    shows joined in: `score` and `star_level` from the pair's stored match result (worked out
+    for the rows of the page only, unless the list is sorted or filtered by them), and the
+    product's photos prefetched. A fixed number of queries whatever the page size. Unordered
+    (the filter set orders)."""
     result = MatchResult.objects.filter(
         product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id")
-    )
-    sent = ReferralEvent.objects.filter(referral_id=OuterRef("pk"), to_state="sent").order_by(
-        "-created_at", "-pk"
     )
     return (
         referrals_visible_to(user)
@@ -45,7 +43,6 @@ def partner_shortlist(user) -> QuerySet:
         .annotate(
             score=Subquery(result.values("score")[:1]),
             star_level=Subquery(result.values("star_level")[:1]),
-            sent_at=Coalesce(Subquery(sent.values("created_at")[:1]), F("created_at")),
         )
         .prefetch_related(
             Prefetch(
@@ -58,18 +55,23 @@ def partner_shortlist(user) -> QuerySet:
 
 
 def partner_state_counts(user) -> dict[str, int]:
-    """How many of the partner's referrals are in each of SHORTLIST_STATES. One query."""
-    rows = (
-        referrals_visible_to(user)
-        .order_by()
-        .values("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    counts = dict.fromkeys(SHORTLIST_STATES, 0)
-    for state, n in rows:
-        counts["ended" if state in ENDED_STATES else state] += n
-    return counts
+    """How many of the partner's referrals are in each of SHORTLIST_STATES: kept per partner
+    until one of its referrals changes (otop_portal/counts.py); one query when worked out."""
+
+    def compute() -> dict[str, int]:
+        rows = (
+            referrals_visible_to(user)
+            .order_by()
+            .values("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+        counts = dict.fromkeys(SHORTLIST_STATES, 0)
+        for state, n in rows:
+            counts["ended" if state in ENDED_STATES else state] += n
+        return counts
+
+    return cached_count(REFERRALS, f"shortlist:{user.partner_id}", compute)
 
 
 def partner_referral(user, pk: int):

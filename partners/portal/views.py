@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from matching.models import Referral, ReferralState
 from matching.selectors import person_shown_to
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
+from otop_portal.pagination import KnownCountPaginator, count_from_states
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
 from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
@@ -60,8 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
             request.GET, queryset=partner_shortlist(request.user), request=request
         )
     )
-    page = Paginator(filterset.qs, SHORTLIST_PER_PAGE).get_page(request.GET.get("page"))
     counts = partner_state_counts(request.user)
+    page = KnownCountPaginator(
+        filterset.qs, SHORTLIST_PER_PAGE, count=count_from_states(filterset, counts)
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "partners/home.html",

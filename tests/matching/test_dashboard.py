@@ -392,3 +392,31 @@ def test_cached_figures_are_not_shared_across_provinces_or_languages(
     client.cookies["django_language"] = "en"
     english = _chart(client.get(URL), "referrals")["figures"]
     assert english.title != thai.title
+
+
+def test_cached_figures_are_worked_out_by_one_visit_while_the_others_show_the_previous(
+    settings, monkeypatch
+):
+    """Stampede protection: with a refresh under way (its lock taken), a visit shows the
+    expired figures instead of working them out too; with none to show, it waits for them."""
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    made = []
+
+    def compute():
+        made.append(1)
+        return f"figures {len(made)}"
+
+    figures, _at = dashboard._fresh_or_stale("k", 300, compute)
+    assert figures == "figures 1" and dashboard._fresh_or_stale("k", 300, compute)[0] == figures
+    cache.add("k:refreshing", 1, 30)  # another visit is refreshing them
+    assert dashboard._fresh_or_stale("k", 0, compute)[0] == "figures 1"  # expired: shown
+    assert made == [1]
+    cache.delete("k:refreshing")
+    assert dashboard._fresh_or_stale("k", 0, compute)[0] == "figures 2"  # this one refreshes
+
+    cache.add("none:refreshing", 1, 30)
+    monkeypatch.setattr(dashboard, "REFRESH_LOCK_SECONDS", 0.2)
+    assert dashboard._fresh_or_stale("none", 300, compute)[0] == "figures 3"  # waited, then
+    assert made == [1, 1, 1]

@@ -103,6 +103,32 @@ def test_a_verified_certificate_clears_the_step(profile, chilli, fda_type):
     assert {e["channel"].code for e in ranking["eligible"]} == {"open", "fda-shop"}
 
 
+def test_what_the_engine_said_is_kept_until_a_fact_it_read_changes(
+    profile, chilli, fda_type, monkeypatch
+):
+    """The explanations are cached under the facts, the channels' versions and the date: a
+    second look costs no engine call, and a new certificate is seen at once."""
+    import matching.engine
+
+    assert producer_next_steps(profile.pk) and product_channel_ranking(chilli.pk)["misses"]
+    calls = []
+    real = matching.engine.explain
+    monkeypatch.setattr(matching.engine, "explain", lambda *a: calls.append(1) or real(*a))
+    assert producer_next_steps(profile.pk)[0]["step"].action == "get_certificate"
+    assert product_channel_ranking(chilli.pk)["misses"]
+    assert calls == []  # both from the cache
+
+    factories.CertificationFactory(
+        producer=profile, type=fda_type, status=CertificationStatus.VERIFIED
+    )
+    assert producer_next_steps(profile.pk) == []
+    assert {e["channel"].code for e in product_channel_ranking(chilli.pk)["eligible"]} == {
+        "open",
+        "fda-shop",
+    }
+    assert calls  # worked out afresh
+
+
 def test_home_shows_next_steps(client, profile, chilli):
     client.force_login(profile.user)
     client.cookies["django_language"] = "en"
