@@ -2,13 +2,27 @@
 
 from django_tasks import task
 
-from matching.services import rematch_all, rematch_expired
+from matching.services import rematch_expired
 
 
 @task()
 def rematch_channel(channel_id: int) -> str:
-    """A channel's requirements changed: re-score it against every product."""
-    return str(rematch_all(channel_ids={channel_id}))
+    """A channel's requirements changed: re-score it against every product, spread over the
+    workers as a run of product ranges (an unfinished run for the same channel is replaced:
+    the ranges it scored used the old requirement)."""
+    from matching.runs import rematch_run
+
+    run, _created = rematch_run(channel_ids={channel_id}, supersede=True)
+    return f"re-scoring run #{run.pk} ({run.key}): {run.ranges_total} ranges"
+
+
+@task()
+def rematch_run_range(run_id: int) -> str:
+    """Score ranges of a split re-score until none is left to claim (matching.runs)."""
+    from matching.runs import rematch_run_work, worker_name
+
+    done, summary = rematch_run_work(run_id=run_id)
+    return f"re-scoring run #{run_id}: {done} ranges by {worker_name()}: {summary}"
 
 
 @task()
