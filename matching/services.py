@@ -148,7 +148,28 @@ def _upsert(rows: list[tuple]) -> int:
             with cursor.cursor.copy(f"COPY {_TEMP} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(_upsert_sql(f"SELECT {cols} FROM {_TEMP}"))  # noqa: S608
+            # Unchanged rows are dropped by a plain join first: ON CONFLICT locks every row it
+            # meets (a WAL record and a dirty page each) even when its WHERE then skips it
+            # (bench/: 1.2-1.9 s a 2,000-product chunk, against 0.4-0.8 s with the join). The
+            # join is bounded to the batch's products: the staging table has no statistics, and
+            # unbounded the planner once chose to read the whole result table (49 s).
+            new = ", ".join(f"s.{c}" for c in COLUMNS)
+            differ = (
+                f"({', '.join(f't.{c}' for c in CHANGES)}) IS DISTINCT FROM "
+                f"({', '.join(f's.{c}' for c in CHANGES)})"
+            )
+            # The join's estimate passes jit_above_cost, and compiling took longer (0.8 s a
+            # chunk) than running it. SET LOCAL: until the end of the caller's transaction.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                _upsert_sql(
+                    f"SELECT {new} FROM {_TEMP} s LEFT JOIN {table} t "  # noqa: S608
+                    "ON t.product_id = s.product_id AND t.channel_id = s.channel_id "
+                    "AND t.product_id BETWEEN %s AND %s "
+                    f"WHERE t.id IS NULL OR {differ}"
+                ),
+                [min(r[0] for r in rows), max(r[0] for r in rows)],
+            )
             return cursor.rowcount
         ops = connection.ops
         as_of = ops.adapt_datefield_value(rows[0][9])
