@@ -35,6 +35,7 @@ from matching.services import rematch_range as score_range
 RANGE_SIZE = 5000  # products per range: ~5 s of work on one core at 40 channels
 MAX_ATTEMPTS = 5  # a range that fails this often is left failed (the run says so)
 CHECK_SLACK = dt.timedelta(seconds=1)
+KEEP_FINISHED = dt.timedelta(days=90)  # finished runs (and their ranges) kept this long
 
 
 class LostClaim(Exception):
@@ -78,6 +79,7 @@ def rematch_run_start(
         if not join:
             raise RunAlreadyRunning(open_run)
         return open_run, False
+    RematchRun.objects.filter(finished_at__lt=timezone.now() - KEEP_FINISHED).delete()
     starts = _boundaries(range_size) or [0]
     starts[0] = 0  # the ranges cover every id, new products included
     try:
@@ -355,6 +357,22 @@ def run_summary(run: RematchRun) -> RematchSummary:
         lapsed=run.lapsed,
         seconds=(end - run.started_at).total_seconds(),
     )
+
+
+def rematch_runs_resume() -> int:
+    """The daily job's safety net: queue one more task for every unfinished run that nobody is
+    working on (no range held under a live lease), e.g. after every worker was stopped at once.
+    A task that finds nothing to claim ends at once, so this never doubles work. Returns how
+    many runs were given a task."""
+    if runs_inline():
+        return 0
+    now = timezone.now()
+    resumed = 0
+    for run in RematchRun.objects.filter(status=RunStatus.RUNNING):
+        if not run.ranges.filter(status=RangeStatus.CLAIMED, lease_until__gte=now).exists():
+            rematch_run_enqueue(run, tasks=1)
+            resumed += 1
+    return resumed
 
 
 @dataclass

@@ -27,7 +27,11 @@ def rematch_run_range(run_id: int) -> str:
 
 @task()
 def rematch_daily() -> str:
-    """Run once a day (cron: `manage.py rematch --expired`, or enqueue this task)."""
+    """Run once a day (cron: `manage.py rematch --expired`, or enqueue this task). Also gives
+    a task to any unfinished re-scoring run that no worker is on."""
+    from matching.runs import rematch_runs_resume
+
+    rematch_runs_resume()
     return str(rematch_expired())
 
 

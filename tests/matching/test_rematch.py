@@ -439,3 +439,34 @@ def test_rematch_command_shows_the_runs_status(catalogue, capsys):
     out = capsys.readouterr().out
     assert "(all) running" in out and "0/3 ranges done, 0 being scored, 0 stalled" in out
     assert "(all) done" in out and "3/3 ranges done" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_job_gives_a_task_to_a_run_that_no_worker_is_on(settings):
+    """Every worker stopped while a run was out: the daily job queues a task for it, and a
+    worker finishes it."""
+    from matching.models import RunStatus
+    from matching.runs import _claim, rematch_run_start
+    from matching.tasks import rematch_daily
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    factories.ProductFactory.create_batch(3)
+    run, _created = rematch_run_start(range_size=2, lease_seconds=60)
+    dead = _claim(run, "host:1")
+    type(dead.range).objects.filter(pk=dead.range.pk).update(
+        lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    rematch_daily.enqueue()
+    call_command("db_worker", "--batch", "--no-reload", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.ranges_done == 2
+
+
+def test_finished_runs_are_kept_ninety_days(catalogue):
+    from matching.models import RematchRun
+    from matching.runs import rematch_run, rematch_run_start
+
+    old, _created = rematch_run(range_size=3)
+    RematchRun.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=91))
+    rematch_run_start(range_size=3)
+    assert not RematchRun.objects.filter(pk=old.pk).exists()
