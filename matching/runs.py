@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django_tasks import task
 
 from matching.models import RangeStatus, RematchRange, RematchRun, RunStatus
 from matching.selectors import matchable_products
@@ -126,8 +127,6 @@ def runs_inline() -> bool:
     """True when the task backend runs tasks in the caller's process (no workers)."""
     from django_tasks_db import DatabaseBackend
 
-    from matching.tasks import rematch_run_range
-
     return not isinstance(rematch_run_range.get_backend(), DatabaseBackend)
 
 
@@ -135,8 +134,6 @@ def rematch_run_enqueue(run: RematchRun, *, tasks: int | None = None) -> int:
     """Queue tasks for the workers (after the commit): one per unfinished range by default, so
     every worker gets one, whatever their number. Each task claims ranges until none is left
     to claim; the surplus ones find nothing and end at once. Returns how many were queued."""
-    from matching.tasks import rematch_run_range
-
     left = run.ranges.filter(status__in=[RangeStatus.PENDING, RangeStatus.CLAIMED]).count()
     n = max(1, left) if tasks is None else tasks
     run_id = run.pk
@@ -272,8 +269,6 @@ def _check_later(run: RematchRun) -> None:
     """Ranges are out with other workers: queue one check for when the earliest lease runs
     out, so a range whose worker died is taken over even if no other task of the run is left.
     At most one check is queued per run at a time."""
-    from matching.tasks import rematch_run_range
-
     if runs_inline():
         return  # there are no other workers to wait for
     earliest = run.ranges.filter(status=RangeStatus.CLAIMED).aggregate(at=Min("lease_until"))["at"]
@@ -411,3 +406,12 @@ def run_progress(run: RematchRun) -> RunProgress:
 
 def latest_runs(limit: int = 5) -> list[RematchRun]:
     return list(RematchRun.objects.order_by("-started_at", "-pk")[:limit])
+
+
+# The task lives here, not in matching.tasks, so that the two modules do not import each
+# other; matching.tasks re-exports it.
+@task()
+def rematch_run_range(run_id: int) -> str:
+    """Score ranges of a split re-score until none is left to claim."""
+    done, summary = rematch_run_work(run_id=run_id)
+    return f"re-scoring run #{run_id}: {done} ranges by {worker_name()}: {summary}"

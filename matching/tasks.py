@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from matching.runs import rematch_run_range  # noqa: F401 - a task of its own module
 from matching.services import rematch_expired
 
 
@@ -14,15 +15,6 @@ def rematch_channel(channel_id: int) -> str:
 
     run, _created = rematch_run(channel_ids={channel_id}, supersede=True)
     return f"re-scoring run #{run.pk} ({run.key}): {run.ranges_total} ranges"
-
-
-@task()
-def rematch_run_range(run_id: int) -> str:
-    """Score ranges of a split re-score until none is left to claim (matching.runs)."""
-    from matching.runs import rematch_run_work, worker_name
-
-    done, summary = rematch_run_work(run_id=run_id)
-    return f"re-scoring run #{run_id}: {done} ranges by {worker_name()}: {summary}"
 
 
 @task()

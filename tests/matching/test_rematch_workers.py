@@ -96,7 +96,8 @@ def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_st
         lock.execute("SELECT 1 FROM matching_matchresult WHERE id = %s FOR UPDATE", [held])
         rematch_run_enqueue(run)
         workers = [_worker(postgresql, "one"), _worker(postgresql, "two")]
-        _wait(lambda: _blocked_on_a_lock(watch), 20, "a worker blocked in the first range")
+        # Generous bounds: a worker takes 2.5 s of CPU to start, and far longer on a busy machine.
+        _wait(lambda: _blocked_on_a_lock(watch), 120, "a worker blocked in the first range")
         first.refresh_from_db()
         assert first.status == RangeStatus.CLAIMED
         victim = next(w for w in workers if first.worker.endswith(f":{w.pid}"))
@@ -108,7 +109,7 @@ def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_st
             run.refresh_from_db()
             return run.status != RunStatus.RUNNING
 
-        _wait(finished, 25, "the run to finish")
+        _wait(finished, 120, "the run to finish")
     finally:
         lock.close()
         watch.close()
