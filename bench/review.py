@@ -440,8 +440,8 @@ def phase_candidates(args) -> dict:
     from django.http import QueryDict
 
     from matching.filters import MatchResultFilter
+    from matching.officer.views import CANDIDATES_PER_PAGE
     from matching.selectors import officer_candidates
-    from matching.views import CANDIDATES_PER_PAGE
     from otop_portal.pagination import CappedPaginator
 
     _test_environment()
@@ -498,7 +498,7 @@ def phase_referrals(args) -> dict:
     from django.http import QueryDict
 
     from matching.filters import ReferralFilter
-    from matching.referral_views import REFERRALS_PER_PAGE
+    from matching.officer.referral_views import REFERRALS_PER_PAGE
     from matching.selectors import referrals_visible_to
 
     _test_environment()
@@ -534,7 +534,7 @@ def phase_referrals(args) -> dict:
 def phase_dashboard(args) -> dict:
     from django.utils import translation
 
-    from matching import dashboard
+    from matching.officer import dashboard
 
     _test_environment()
     aggregates = {
@@ -687,8 +687,8 @@ def _last_job_pk() -> int:
 
 def _run_job(user, list_name: str, fmt: str) -> dict:
     """The background task's work alone: a queued job made by export_make."""
-    from matching.exports import export_make
     from matching.models import ExportJob
+    from matching.officer.exports import export_make
 
     job = ExportJob.objects.create(
         requested_by=user, list_name=list_name, query="", format=fmt, language="th"
@@ -712,8 +712,8 @@ def phase_export_candidates(args) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from matching.exports import export_rows
     from matching.models import ExportJob
+    from matching.officer.exports import export_rows
 
     _test_environment()
     user = _officers()["provincial"]
@@ -927,7 +927,7 @@ def phase_partner(args) -> dict:
     """The partner portal (issue 7) for the partner with the most referrals: the shortlist,
     filtered, searched and sorted; a product page; the shortlist API; the listing feed."""
     from matching.models import Referral
-    from partners.selectors import partner_shortlist
+    from partners.portal.selectors import partner_shortlist
 
     _test_environment()
     member = _busiest_partner_member()

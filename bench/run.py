@@ -248,7 +248,7 @@ def measure_rawfloor(chunk: int = 2000) -> dict:
     for facts_chunk in iter_product_facts(as_of, chunk=chunk):
         rows = _constant_rows(facts_chunk, channels, as_of, timezone.now())
         with transaction.atomic():
-            upsert_tuples([r[:11] for r in rows])  # the prototype predates eligible_since
+            upsert_tuples(rows)
         products += len(facts_chunk)
         pairs += len(rows)
     seconds = time.perf_counter() - started

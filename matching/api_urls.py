@@ -2,10 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
-from matching import api
+from matching.api.referrals import ReferralViewSet
+from matching.api.results import MatchResultViewSet
 
 router = SimpleRouter()
-router.register("match-results", api.MatchResultViewSet, basename="match-result")
-router.register("referrals", api.ReferralViewSet, basename="referral")
+router.register("match-results", MatchResultViewSet, basename="match-result")
+router.register("referrals", ReferralViewSet, basename="referral")
 
 urlpatterns = router.urls

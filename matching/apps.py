@@ -7,6 +7,9 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching and referrals")
 
     def ready(self) -> None:
-        from matching import hooks
+        from matching import hooks, notifications
+        from matching.officer import notifications as officer_notifications
 
         hooks.connect()
+        notifications.register()
+        officer_notifications.register()

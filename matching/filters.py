@@ -5,7 +5,7 @@ Codes, not ids, in the query string (partner=central&channel=central-shelf&categ
 everywhere in the API. On the page the same fields render as a plain GET form with a select for
 each code, so filtering works without JavaScript. `q` searches names the way Thai needs
 (otop_portal.search.thai_search). The spreadsheet exports re-apply the same filter sets to the
-same query string (matching/exports.py).
+same query string (matching/officer/exports.py).
 """
 
 from __future__ import annotations

@@ -105,3 +105,14 @@ class CandidateReferralForm(forms.Form):
         cleaned = super().clean()
         _check_note(cleaned, self)
         return cleaned
+
+
+class ReferralMessageForm(forms.Form):
+    """A question to the officers about a referral, or an officer's answer."""
+
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write your question or answer first.")},
+    )

@@ -9,10 +9,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext as _
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
-from otop_portal.models import Role
+from otop_portal.models import Role, User
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -23,7 +24,7 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import OTOP_STARS_CODE, star_rating_is_stale
+from producers.selectors import current_star_level, officer_covers
 
 PRODUCT_COLUMNS = (
     "id",
@@ -130,7 +131,7 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         lead_time,
     ) in rows:
         mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
-        stars = _star_level(mine, as_of)
+        stars = current_star_level([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
         facts.append(
             ProductFacts(
                 product_id=pid,
@@ -160,23 +161,6 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
             )
         )
     return facts
-
-
-def _star_level(certs: list[tuple], as_of: dt.date) -> int | None:
-    """The newest verified, unexpired, not stale OTOP Product Champion rating."""
-    best = None
-    for c in certs:
-        if (
-            c[2] == OTOP_STARS_CODE
-            and c[3] == CertificationStatus.VERIFIED
-            and (c[4] is None or c[4] >= as_of)
-            and c[8]
-            and c[9]
-            and not star_rating_is_stale(c[9], as_of)
-            and (best is None or (c[9], c[8]) > best)
-        ):
-            best = (c[9], c[8])
-    return best[1] if best else None
 
 
 def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
@@ -490,4 +474,50 @@ def referrals_visible_to(user) -> QuerySet:
         "channel",
         "channel__partner",
         "proposed_by",
+    )
+
+
+# --- Who is shown how ----------------------------------------------------------------------------
+
+
+def person_shown_to(viewer, person) -> str:
+    """How `person` is named to `viewer`: by full name; without one, by email to officers and
+    administrators and by role to producers and partner members, who never see staff emails.
+    None is the portal itself (a lapse found by re-scoring)."""
+    if person is None:
+        return _("the portal")
+    if person.full_name:
+        return person.full_name
+    if viewer.role in (Role.OFFICER, Role.ADMIN):
+        return person.email
+    return str(person.get_role_display())
+
+
+def products_proposable_by(user) -> QuerySet[Product]:
+    """Products the user may put forward: a producer their own, an officer those of their
+    provinces (all when national), an administrator all; nobody else any."""
+    products = Product.objects.select_related("producer")
+    if user.role == Role.PRODUCER:
+        return products.filter(producer__user=user)
+    if user.role in (Role.OFFICER, Role.ADMIN):
+        return products.filter(producer__in=officer_producers(user))
+    return products.none()
+
+
+def can_view_certification_document(viewer: User, certification: Certification) -> bool:
+    """The owner, officers of the producer's province (or national) and administrators; and
+    a partner member, for a verified certificate of a producer with a product referred to
+    (visible to) the member's partner."""
+    if not viewer.is_authenticated:
+        return False
+    producer = certification.producer
+    if viewer.role == Role.PARTNER:
+        return (
+            certification.status == CertificationStatus.VERIFIED
+            and referrals_visible_to(viewer).filter(product__producer_id=producer.pk).exists()
+        )
+    return (
+        viewer.pk == producer.user_id
+        or viewer.role == Role.ADMIN
+        or officer_covers(viewer, producer)
     )

@@ -393,6 +393,17 @@ def _actor_label(user) -> str:
 referral_capacities = _capacities  # the pages ask which moves to offer; the service decides
 
 
+def referral_moves_open_to(user, referral: Referral) -> list[str]:
+    """The states this user may move this referral to now, for the pages and the API to offer
+    (referral_transition checks again when the move is made)."""
+    capacities = _capacities(user, referral)
+    if SYSTEM in capacities:
+        return []
+    return [
+        to for (frm, to), who in TRANSITIONS.items() if frm == referral.state and who & capacities
+    ]
+
+
 @transaction.atomic
 def referral_propose(*, product, channel, by, note: str = "") -> Referral:
     """Put an eligible product forward to a channel: by an officer of its province, or asked
@@ -476,7 +487,7 @@ def referral_transition(
     ReferralEvent.objects.create(
         referral=referral, actor=by, from_state=from_state, to_state=to_state, note=event_note
     )
-    from otop_portal.notifications import notify_referral_change
+    from matching.notifications import notify_referral_change
 
     # In the same transaction: the move and the people told are one change (a rolled-back move,
     # or one refused in a bulk batch, tells nobody). The emails go after the commit.
@@ -520,7 +531,7 @@ def referral_message(*, referral_id: int, by, text: str) -> ReferralMessage:
     if not (partner_may or OFFICER in caps):
         raise ReferralError(_("You cannot write about this referral."), code="not_allowed")
     message = ReferralMessage.objects.create(referral=referral, author=by, text=text)
-    from otop_portal.notifications import notify_referral_message
+    from matching.notifications import notify_referral_message
 
     notify_referral_message(message)
     return message
@@ -631,3 +642,26 @@ def referrals_bulk_propose(
         else:
             outcome.changed.append(referral.pk)
     return outcome
+
+
+def referrals_withdraw_for_partner(*, partner) -> int:
+    """Withdraw (never delete) the partner's open referrals when it leaves the MOU, in the
+    transaction of partners.services.partner_set_status (through partners.signals.partner_left),
+    with an audit entry each. Listed ones stay listed."""
+    open_states = [
+        ReferralState.PROPOSED,
+        ReferralState.APPROVED,
+        ReferralState.SENT,
+        ReferralState.ACCEPTED,
+    ]
+    ids = Referral.objects.filter(channel__partner=partner, state__in=open_states).values_list(
+        "pk", flat=True
+    )
+    for referral_id in sorted(ids):
+        referral_transition(
+            referral_id=referral_id,
+            to_state=ReferralState.WITHDRAWN,
+            by=None,
+            note=_("The partner left the MOU."),
+        )
+    return len(ids)

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from matching.notifications import send_referral_digests
 from matching.runs import rematch_run_range  # noqa: F401 - a task of its own module
 from matching.services import rematch_expired
 
@@ -28,12 +29,7 @@ def rematch_daily() -> str:
 
 
 @task()
-def make_export(job_id: int) -> str:
-    """Write the file of a queued spreadsheet export and notify the officer who asked."""
-    from matching.exports import export_make
-    from matching.models import ExportJob, ExportStatus
-
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.status != ExportStatus.QUEUED:
-        return job.status  # already made (a task run twice)
-    return export_make(job=job).status
+def send_referral_digests_task() -> int:
+    """Email partner members who chose the daily digest the new referrals of the day, one email
+    each; running it twice sends nothing twice. Returns how many emails went out."""
+    return send_referral_digests()

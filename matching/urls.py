@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from matching import audit, dashboard, export_views, referral_views, views
+from matching.officer import audit, dashboard, export_views, referral_views, views
 
 app_name = "matching"
 urlpatterns = [

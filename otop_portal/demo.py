@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from otop_portal.models import Province, Role, User
-from partners.models import Partner
+from otop_portal.models import Province, Role, User, partner_model
 
 DEMO_PASSWORD = "otop-demo-2568"  # noqa: S105 - printed by `make run`; refused outside DEBUG
 
@@ -49,7 +48,9 @@ def load_demo_accounts(password: str = DEMO_PASSWORD) -> list[tuple[DemoAccount,
                 email=account.email,
                 full_name=account.full_name,
                 role=account.role,
-                partner=Partner.objects.get(code=account.partner) if account.partner else None,
+                partner=partner_model().objects.get(code=account.partner)
+                if account.partner
+                else None,
                 is_partner_admin=account.partner_admin,
                 is_staff=account.role == Role.ADMIN,
                 is_superuser=account.role == Role.ADMIN,

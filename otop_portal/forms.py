@@ -3,9 +3,8 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from otop_portal.models import Province, Role
+from otop_portal.models import Province, Role, partner_model
 from otop_portal.roles import invitable_roles
-from partners.models import Partner, PartnerStatus
 
 
 class InvitationForm(forms.Form):
@@ -26,7 +25,7 @@ class InvitationForm(forms.Form):
     )
     partner = forms.ModelChoiceField(
         label=_("Partner (for partner members)"),
-        queryset=Partner.objects.exclude(status=PartnerStatus.LEFT),
+        queryset=Province.objects.none(),  # the partners in the MOU, set in __init__
         required=False,
     )
     is_partner_admin = forms.BooleanField(
@@ -36,6 +35,7 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
         self.inviter = inviter
+        self.fields["partner"].queryset = partner_model().objects.in_mou()
         roles = invitable_roles(inviter)
         self.fields["role"].choices = [(c, label) for c, label in Role.choices if c in roles]
         if roles == [Role.PARTNER]:

@@ -142,6 +142,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.ADMIN
 
 
+def partner_model() -> type[models.Model]:
+    """The partner organisation a partner member belongs to (partners.Partner), reached through
+    the account's own relation: the ground knows that accounts may belong to a partner, and
+    imports no domain app to say so (docs/architecture.md)."""
+    return User._meta.get_field("partner").related_model
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -1,16 +1,16 @@
-"""Writes for notifications: who is told what when a referral moves or an export is ready, and
-the emails that go with it.
+"""Notifications, the plumbing: what a notification says (each kind's words come from the app
+that owns the kind, through a registry), the emails that go with it, and marking them read.
 
 A notification stores only its kind, the object it is about and the note given; its words are
-made when it is shown or sent (`describe`), in the reader's language. Emails go out after the
-surrounding transaction commits, so a rolled-back change never reaches an inbox.
+made when it is shown or sent (`describe`), in the reader's language. The apps above register
+their kinds (`register_kind`) when they start, so this module imports none of them. Emails go
+out after the surrounding transaction commits, so a rolled-back change never reaches an inbox.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,39 +22,17 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
-from matching.models import ExportJob, ExportStatus, Referral, ReferralState
-from otop_portal.models import Notification, NotificationKind, Role, User
+from otop_portal.models import Notification, Role, User
 
 log = logging.getLogger(__name__)
 
-S = ReferralState
-K = NotificationKind
-
-# The moves the producer hears about, and the kind of notification each makes.
-PRODUCER_KINDS: dict[str, str] = {
-    S.APPROVED: K.REFERRAL_APPROVED,
-    S.REJECTED: K.REFERRAL_REJECTED,
-    S.ACCEPTED: K.REFERRAL_ACCEPTED,
-    S.DECLINED: K.REFERRAL_DECLINED,
-    S.LISTED: K.REFERRAL_LISTED,
-}
-# ... and back: the state a referral notification reports.
-KIND_STATES: dict[str, str] = {kind: state for state, kind in PRODUCER_KINDS.items()} | {
-    K.REFERRAL_SENT: S.SENT
-}
 IMMEDIATE, DAILY = "immediate", "daily"
 REFERRAL_EMAIL_CHOICES = (IMMEDIATE, DAILY)
 
-# What a sentence reads: the referral with its product, producer's province, channel, partner.
-NOTIFICATION_RELATED = (
-    "referral__product__producer__province",
-    "referral__channel__partner",
-    "export",
-)
 
-
-# --- Words --------------------------------------------------------------------------------------
+# --- Kinds --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,101 +42,46 @@ class Described:
     note_label: str  # "Reason" for a refusal, "Note" otherwise
 
 
-def _reverse(name: str, *args, fallback: str = "") -> str:
+@dataclass(frozen=True)
+class KindSpec:
+    """How one kind of notification reads: its words, its email and what they read."""
+
+    describe: Callable[[Notification], Described]
+    email_template: str  # templates/email/<name>_subject.txt and _body.txt
+    email_context: Callable[[Notification], dict] | None = None
+    related: tuple[str, ...] = ()  # select_related paths its words read
+
+
+_KINDS: dict[str, KindSpec] = {}
+
+
+def register_kind(kind: str, spec: KindSpec) -> None:
+    """Called by the app that owns `kind` when it starts (its AppConfig.ready)."""
+    _KINDS[kind] = spec
+
+
+def notification_related() -> tuple[str, ...]:
+    """Every select_related path the registered kinds' words read, for lists of notifications."""
+    paths: dict[str, None] = {}
+    for spec in _KINDS.values():
+        paths.update(dict.fromkeys(spec.related))
+    return tuple(paths)
+
+
+def reverse_or(name: str, *args, fallback: str = "") -> str:
+    """A page's path, or `fallback` when that page does not exist (a part not installed)."""
     try:
         return reverse(name, args=args)
-    except NoReverseMatch:  # a page another part of the portal has not got yet
+    except NoReverseMatch:
         return fallback
-
-
-def _product_name(product) -> str:
-    return product.name  # the reader's language when it has one, else Thai
-
-
-def _export_title(job: ExportJob) -> str:
-    from matching.exports import EXPORTS
-
-    spec = EXPORTS.get(job.list_name)
-    return str(spec.title) if spec else job.list_name
 
 
 def describe(notification: Notification) -> Described:
     """The sentence and link of a notification, in the active language."""
-    kind = notification.kind
-    if kind == K.EXPORT_READY:
-        job = notification.export
-        if job is None:
-            return Described(_("An export you asked for has been removed."), "", _("Note"))
-        title = _export_title(job)
-        if job.status == ExportStatus.FAILED:
-            return Described(
-                _("Your download “%(list)s” could not be made. Please ask for it again.")
-                % {"list": title},
-                _reverse("matching:exports", fallback="/officer/exports/"),
-                _("Note"),
-            )
-        if not job.file:  # removed after EXPORT_KEEP_DAYS (matching.exports)
-            return Described(
-                _("Your download “%(list)s” has been removed. Please ask for it again.")
-                % {"list": title},
-                _reverse("matching:exports", fallback="/officer/exports/"),
-                _("Note"),
-            )
-        return Described(
-            _("Your download “%(list)s” is ready.") % {"list": title},
-            _reverse("matching:export_download", job.pk, fallback="/officer/exports/"),
-            _("Note"),
-        )
-
-    referral = notification.referral
-    if referral is None:
-        return Described(_("A referral that has since been removed."), "", _("Note"))
-    values = {
-        "product": _product_name(referral.product),
-        "channel": referral.channel.name,
-        "partner": referral.channel.partner.name,
-    }
-    if kind == K.REFERRAL_SENT:
-        values["province"] = referral.product.producer.province or _("an unknown province")
-        return Described(
-            _("New product for %(channel)s: “%(product)s” from %(province)s.") % values,
-            _reverse("partners:referral", referral.pk, fallback=_reverse("partners:home")),
-            _("Officer's note"),
-        )
-    if kind == K.REFERRAL_QUESTION:
-        return Described(
-            _("%(partner)s asks about “%(product)s” for %(channel)s.") % values,
-            _reverse("matching:referral", referral.pk),
-            _("Question"),
-        )
-    if kind == K.REFERRAL_ANSWER:
-        return Described(
-            _("An officer answered about “%(product)s” for %(channel)s.") % values,
-            _reverse("partners:referral", referral.pk, fallback=_reverse("partners:home")),
-            _("Answer"),
-        )
-    sentences = {
-        K.REFERRAL_APPROVED: _(
-            "An officer approved “%(product)s” for %(channel)s (%(partner)s); it will be sent "
-            "to the partner."
-        ),
-        K.REFERRAL_REJECTED: _(
-            "An officer did not approve “%(product)s” for %(channel)s (%(partner)s)."
-        ),
-        K.REFERRAL_ACCEPTED: _("%(partner)s accepted “%(product)s” for %(channel)s."),
-        K.REFERRAL_DECLINED: _("%(partner)s declined “%(product)s” for %(channel)s."),
-        K.REFERRAL_LISTED: _("“%(product)s” is now on sale on %(channel)s (%(partner)s)."),
-    }
-    refusal = kind in (K.REFERRAL_REJECTED, K.REFERRAL_DECLINED)
-    sentence = sentences.get(kind, _("Your referral of “%(product)s” to %(channel)s changed."))
-    sentence %= values
-    if kind == K.REFERRAL_DECLINED and referral.decline_code:
-        sentence = f"{sentence} {referral.get_decline_code_display()}."
-    return Described(
-        sentence,
-        _reverse("producers:product_detail", referral.product_id),
-        _("Reason") if refusal else _("Note"),
-    )
+    spec = _KINDS.get(notification.kind)
+    if spec is None:
+        return Described(str(notification.get_kind_display()), "", _("Note"))
+    return spec.describe(notification)
 
 
 # --- Email --------------------------------------------------------------------------------------
@@ -181,7 +104,8 @@ def absolute_url(path: str) -> str:
     return site_url() + path if path.startswith("/") else path
 
 
-def _send(user: User, template: str, context: dict) -> None:
+def send_email(user: User, template: str, context: dict) -> None:
+    """One email from templates/email/<template>_*.txt, in the user's language."""
     with translation.override(user.language):
         subject = render_to_string(f"email/{template}_subject.txt", context).strip()
         body = render_to_string(f"email/{template}_body.txt", context)
@@ -196,6 +120,7 @@ def _send(user: User, template: str, context: dict) -> None:
 def _email_notification(notification: Notification) -> None:
     """One notification by email, in its recipient's language."""
     user = notification.recipient
+    spec = _KINDS[notification.kind]
     with translation.override(user.language):
         words = describe(notification)
         context = {
@@ -207,21 +132,16 @@ def _email_notification(notification: Notification) -> None:
             "referral": notification.referral,
             "export": notification.export,
         }
-        if notification.kind in KIND_STATES:
-            context["state"] = S(KIND_STATES[notification.kind]).label
-        if notification.kind == K.REFERRAL_SENT:
-            context["settings_link"] = absolute_url(reverse("notification_settings"))
-        template = "export_ready" if notification.kind == K.EXPORT_READY else "referral_change"
-        _send(user, template, context)
+        if spec.email_context is not None:
+            context.update(spec.email_context(notification))
+        send_email(user, spec.email_template, context)
 
 
-def _email_after_commit(notification_ids: list[int]) -> None:
+def email_after_commit(notification_ids: list[int]) -> None:
     """Queue the emails once the change is committed: a background task in production, so a
     bulk approval of 200 referrals does not wait for 200 SMTP round trips (inline by default).
     robust: once the change is committed, a failure to queue is logged, not turned into an
     error page for a change that did happen."""
-    from otop_portal.tasks import email_notifications
-
     transaction.on_commit(
         partial(email_notifications.enqueue, notification_ids=list(notification_ids)),
         robust=True,
@@ -231,9 +151,9 @@ def _email_after_commit(notification_ids: list[int]) -> None:
 def email_notifications_now(notification_ids: Iterable[int]) -> None:
     """Email these notifications (those not emailed yet) and note when. A failed send is logged and
     leaves emailed_at empty, and the others still go."""
-    notifications = Notification.objects.select_related("recipient", *NOTIFICATION_RELATED).filter(
-        pk__in=list(notification_ids), emailed_at__isnull=True
-    )
+    notifications = Notification.objects.select_related(
+        "recipient", *notification_related()
+    ).filter(pk__in=list(notification_ids), emailed_at__isnull=True)
     for notification in notifications:
         try:
             _email_notification(notification)
@@ -243,177 +163,14 @@ def email_notifications_now(notification_ids: Iterable[int]) -> None:
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
 
+@task()
+def email_notifications(notification_ids: list[int]) -> int:
+    """Email notifications made by a committed change (queued by email_after_commit)."""
+    email_notifications_now(notification_ids)
+    return len(notification_ids)
+
+
 # --- Services -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def notify_referral_change(
-    *, referral_id: int, to_state: str, note: str = ""
-) -> list[Notification]:
-    """Tell the people concerned that a referral moved to `to_state`.
-
-    approved, rejected, accepted, declined, listed: its producer, by email at once. sent: every
-    active member of the channel's partner; those who chose "immediate" are emailed at once,
-    the others in the daily digest (send_referral_digests). Other states tell nobody. Inactive
-    accounts are skipped. Returns the notifications made.
-    """
-    if to_state in PRODUCER_KINDS:
-        kind = PRODUCER_KINDS[to_state]
-    elif to_state == S.SENT:
-        kind = K.REFERRAL_SENT
-    else:
-        return []
-    referral = Referral.objects.select_related("product__producer__user", "channel").get(
-        pk=referral_id
-    )
-    if kind == K.REFERRAL_SENT:
-        recipients = list(
-            User.objects.filter(
-                role=Role.PARTNER, partner_id=referral.channel.partner_id, is_active=True
-            ).order_by("pk")
-        )
-    else:
-        owner = referral.product.producer.user
-        recipients = [owner] if owner.is_active else []
-
-    notifications = []
-    for user in recipients:
-        notification = Notification(recipient=user, kind=kind, referral=referral, note=note)
-        notification.full_clean(exclude=["recipient", "referral", "export"])
-        notification.save()
-        notifications.append(notification)
-    email_now = [
-        n.pk
-        for n, user in zip(notifications, recipients, strict=True)
-        if kind != K.REFERRAL_SENT or user.referral_emails != DAILY
-    ]
-    if email_now:
-        _email_after_commit(email_now)
-    return notifications
-
-
-def _officers_of(province_id: int | None) -> list[User]:
-    """The active officers who look after a province: its own, and the national ones."""
-    from django.db.models import Q
-
-    scope = Q(is_national_officer=True)
-    if province_id is not None:
-        scope |= Q(provinces__pk=province_id)
-    return list(
-        User.objects.filter(scope, role=Role.OFFICER, is_active=True).distinct().order_by("pk")
-    )
-
-
-@transaction.atomic
-def notify_referral_message(message) -> list[Notification]:
-    """A partner's question reaches the officers of the product's province (and the national
-    ones); an officer's answer reaches the partner's active members. Emailed at once."""
-    referral = Referral.objects.select_related("product__producer", "channel").get(
-        pk=message.referral_id
-    )
-    if message.author.role == Role.PARTNER:
-        kind = K.REFERRAL_QUESTION
-        recipients = _officers_of(referral.product.producer.province_id)
-    else:
-        kind = K.REFERRAL_ANSWER
-        recipients = list(
-            User.objects.filter(
-                role=Role.PARTNER, partner_id=referral.channel.partner_id, is_active=True
-            ).order_by("pk")
-        )
-    notifications = [
-        Notification.objects.create(recipient=user, kind=kind, referral=referral, note=message.text)
-        for user in recipients
-        if user.pk != message.author_id
-    ]
-    if notifications:
-        _email_after_commit([n.pk for n in notifications])
-    return notifications
-
-
-@transaction.atomic
-def notify_export_ready(job: ExportJob) -> Notification:
-    """Tell the officer who asked for an export that its file is ready (or could not be made),
-    with the link to download it; emailed at once."""
-    notification = Notification(recipient=job.requested_by, kind=K.EXPORT_READY, export=job)
-    notification.full_clean(exclude=["recipient", "referral", "export"])
-    notification.save()
-    if job.requested_by.is_active:
-        _email_after_commit([notification.pk])
-    return notification
-
-
-def send_referral_digests(*, now: dt.datetime | None = None) -> int:
-    """One email to each active partner member who chose the daily digest, listing every new
-    referral (REFERRAL_SENT) not emailed yet; those are then marked emailed. Returns how many
-    emails went out.
-
-    Idempotent and safe to run twice at once: each member's rows are locked (skipping rows
-    another run holds) and marked in the same transaction as the email is sent; a failed send
-    rolls the marks back, so the next run tries again.
-    """
-    now = now or timezone.now()
-    members = (
-        User.objects.filter(
-            role=Role.PARTNER,
-            is_active=True,
-            referral_emails=DAILY,
-            notifications__kind=K.REFERRAL_SENT,
-            notifications__emailed_at__isnull=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-    sent = 0
-    for user in members:
-        try:
-            with transaction.atomic():
-                locked = list(
-                    Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(recipient=user, kind=K.REFERRAL_SENT, emailed_at__isnull=True)
-                    .values_list("pk", flat=True)
-                )
-                if not locked:
-                    continue  # another run has them
-                Notification.objects.filter(pk__in=locked).update(emailed_at=now)
-                pending = list(
-                    Notification.objects.filter(pk__in=locked)
-                    .select_related(*NOTIFICATION_RELATED)
-                    .order_by("created_at", "pk")
-                )
-                _send_digest(user, pending)
-        except Exception:
-            log.exception("referral digest for user %s could not be sent", user.pk)
-            continue
-        sent += 1
-    return sent
-
-
-def _send_digest(user: User, notifications: list[Notification]) -> None:
-    with translation.override(user.language):
-        items = []
-        for notification in notifications:
-            referral = notification.referral
-            items.append(
-                {
-                    "sentence": describe(notification).sentence,
-                    "product": referral.product,
-                    "channel": referral.channel,
-                    "province": referral.product.producer.province,
-                    "note": notification.note,
-                }
-            )
-        _send(
-            user,
-            "referral_digest",
-            {
-                "recipient": user,
-                "items": items,
-                "count": len(items),
-                "link": absolute_url(reverse("partners:home")),
-                "settings_link": absolute_url(reverse("notification_settings")),
-            },
-        )
 
 
 @transaction.atomic

@@ -25,9 +25,9 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
 
 def notification_list(user: User) -> QuerySet[Notification]:
     """All of the user's notifications, the newest first, with what their words read."""
-    from otop_portal.notifications import NOTIFICATION_RELATED
+    from otop_portal.notifications import notification_related
 
-    return Notification.objects.filter(recipient=user).select_related(*NOTIFICATION_RELATED)
+    return Notification.objects.filter(recipient=user).select_related(*notification_related())
 
 
 def notifications_for(user: User, limit: int = 10) -> list[Notification]:

@@ -285,6 +285,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django_structlog": {"level": LOG_LEVEL},
+        "fontTools": {"level": "WARNING"},  # fpdf2's font subsetting chatters at INFO
     },
 }
 structlog.configure(
@@ -310,6 +311,17 @@ SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["otop-portal-pdpa-v1"])
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Keyed hash of national IDs for finding duplicates; never rotated with SECRET_KEY.
 PII_HASH_KEY = env.str("PII_HASH_KEY", default=SECRET_KEY)
+
+# --- The national register: claim codes (producers/claims.py) ---------------------------------
+CLAIM_CODE_VALID_DAYS = env.int("CLAIM_CODE_VALID_DAYS", default=90)
+CLAIM_CODES_PER_HOUR = env.int("CLAIM_CODES_PER_HOUR", default=1000)  # per officer
+CLAIM_FAILURES_PER_ACCOUNT = 5  # wrong tries in 15 minutes, then a pause
+CLAIM_FAILURES_PER_ADDRESS = 20
+# Claim letters (PDF) are set in a Thai TrueType font: Debian's fonts-thai-tlwg by default.
+THAI_PDF_FONT = env.str("THAI_PDF_FONT", default="/usr/share/fonts/truetype/tlwg/Loma.ttf")
+THAI_PDF_FONT_BOLD = env.str(
+    "THAI_PDF_FONT_BOLD", default="/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf"
+)
 
 # --- Uploads ----------------------------------------------------------------------------------
 UPLOAD_MAX_IMAGE_BYTES = env.int("UPLOAD_MAX_IMAGE_BYTES", default=8 * 1024 * 1024)

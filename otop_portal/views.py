@@ -19,19 +19,18 @@ from django.views.i18n import set_language as django_set_language
 
 from otop_portal.forms import AcceptInvitationForm, InvitationForm, NotificationSettingsForm
 from otop_portal.http import safe_next
-from otop_portal.models import Invitation, Role, User
+from otop_portal.models import Invitation, Role, User, partner_model
 from otop_portal.notifications import notification_settings_update, notifications_mark_read
 from otop_portal.roles import can_invite, home_url_for, role_required
 from otop_portal.selectors import invitations_visible_to, notification_list
 from otop_portal.services import invitation_accept, invitation_create, invitation_revoke
-from partners.models import Partner
 
 log = logging.getLogger(__name__)
 
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    partners = Partner.objects.order_by("name_en")
+    partners = partner_model().objects.order_by("name_en")
     return render(request, "otop_portal/landing.html", {"partners": partners})
 
 

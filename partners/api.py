@@ -181,7 +181,7 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Channel
-        fields = ["code", "partner", *CHANNEL_FIELDS, "provinces", "requirement_version"]
+        fields = ["code", "partner", *CHANNEL_FIELDS, "requirement_version"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

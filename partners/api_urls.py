@@ -1,18 +1,23 @@
-"""API routes of the partners app, mounted under /api/v1/ in the "api" namespace."""
+"""API routes of the partners app, mounted under /api/v1/ in the "api" namespace: the directory
+(partners, channels, requirements) and the partner portal (shortlist, saved lists, the listing
+feed, API keys)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from partners import api, api_urls_feeds, api_urls_lists, api_urls_portal, api_urls_settings
+from partners import api
+from partners.portal import feeds_api, lists_api, settings_api
+from partners.portal.api import ShortlistViewSet
 
 router = SimpleRouter()
 router.register("partners", api.PartnerViewSet, basename="partner")
 router.register("channels", api.ChannelViewSet, basename="channel")
 router.register("requirements", api.RequirementViewSet, basename="requirement")
+router.register("shortlist", ShortlistViewSet, basename="shortlist")
+router.register("saved-lists", lists_api.SavedListViewSet, basename="saved-list")
+router.register("partner-keys", settings_api.ApiKeyViewSet, basename="partner-key")
 
 urlpatterns = [
     *router.urls,
-    *api_urls_portal.urlpatterns,  # the partner's shortlist
-    *api_urls_lists.urlpatterns,  # saved lists
-    *api_urls_feeds.urlpatterns,  # the listing feed
-    *api_urls_settings.urlpatterns,  # API keys
+    path("partner-feed/", feeds_api.PartnerFeedView.as_view(), name="partner-feed"),
 ]

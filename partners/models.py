@@ -32,6 +32,12 @@ def _logo_path(instance: Partner, filename: str) -> str:
     return f"partners/logos/{instance.code}-{uuid.uuid4().hex[:12]}{suffix}"
 
 
+class PartnerQuerySet(models.QuerySet):
+    def in_mou(self) -> PartnerQuerySet:
+        """Partners that have not left the MOU (active or paused)."""
+        return self.exclude(status=PartnerStatus.LEFT)
+
+
 class Partner(BilingualNameMixin, models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_th = models.CharField(_("name (Thai)"), max_length=200)
@@ -60,6 +66,8 @@ class Partner(BilingualNameMixin, models.Model):
 
     # Who changed the profile or the status, and when (the status matters: leaving the MOU).
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = PartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_en"]

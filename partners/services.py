@@ -31,8 +31,12 @@ from partners.models import (
 )
 from partners.selectors import requirement_for_snapshot, requirement_snapshot
 from partners.sentences import NameBook, join_and
+from partners.signals import partner_left
 from producers.models import Category, CertificationType, ProducerType, SubCategory
 
+# What a form or the API fills in, declared once: the forms, the serializers and these services
+# read these lists, so a new field is one edit here. Many-to-many fields (the provinces, the
+# categories and sub-types) are set once the row is saved.
 CHANNEL_FIELDS = (
     "kind",
     "name_th",
@@ -40,9 +44,12 @@ CHANNEL_FIELDS = (
     "description_th",
     "description_en",
     "nationwide",
+    "provinces",
     "is_active",
 )
 REQUIREMENT_FIELDS = (
+    "categories",
+    "subcategories",
     "producer_types",
     "min_star_level",
     "gtin_required",
@@ -54,6 +61,9 @@ REQUIREMENT_FIELDS = (
     "notes_th",
     "notes_en",
 )
+MANY_TO_MANY = ("provinces", "categories", "subcategories")
+CHANNEL_VALUES = tuple(f for f in CHANNEL_FIELDS if f not in MANY_TO_MANY)
+REQUIREMENT_VALUES = tuple(f for f in REQUIREMENT_FIELDS if f not in MANY_TO_MANY)
 PARTNER_FIELDS = (
     "name_th",
     "name_en",
@@ -292,6 +302,37 @@ def _replace_preferred(requirement: ChannelRequirement, preferred: list[Preferre
             row.provinces.set(item.get("provinces") or [])
 
 
+def _validate_and_save(
+    *,
+    channel: Channel,
+    requirement: ChannelRequirement,
+    provinces: list[Province],
+    categories: list[Category],
+    subcategories: list[SubCategory],
+    rules: list[Rule],
+    preferred: list[Preferred],
+    by: User | None,
+) -> None:
+    """Checks the whole result (_validate), then saves the channel and its requirement with
+    their many-to-many fields. The rules and preferred criteria are the caller's to replace."""
+    _validate(
+        channel=channel,
+        requirement=requirement,
+        provinces=provinces,
+        categories=categories,
+        subcategories=subcategories,
+        rules=rules,
+        preferred=preferred,
+    )
+    channel._history_user = by
+    channel.save()
+    channel.provinces.set(provinces)
+    requirement.channel = channel
+    requirement.save()
+    requirement.categories.set(categories)
+    requirement.subcategories.set(subcategories)
+
+
 def _record_version(
     requirement: ChannelRequirement, *, by: User | None, note: str
 ) -> RequirementVersion:
@@ -342,17 +383,17 @@ def requirement_save(
     categories = list(requirement_data.pop("categories", requirement.categories.all()))
     subcategories = list(requirement_data.pop("subcategories", requirement.subcategories.all()))
     for name, value in channel_data.items():
-        if name in CHANNEL_FIELDS:
+        if name in CHANNEL_VALUES:
             setattr(channel, name, value)
     for name, value in requirement_data.items():
-        if name in REQUIREMENT_FIELDS:
+        if name in REQUIREMENT_VALUES:
             setattr(requirement, name, value)
     if "producer_types" in requirement_data:
         requirement.producer_types = sorted(set(requirement.producer_types or []))
     rules = current_rules(requirement) if certificate_rules is None else certificate_rules
     wanted = current_preferred(requirement) if preferred is None else preferred
 
-    _validate(
+    _validate_and_save(
         channel=channel,
         requirement=requirement,
         provinces=provinces,
@@ -360,14 +401,8 @@ def requirement_save(
         subcategories=subcategories,
         rules=rules,
         preferred=wanted,
+        by=by,
     )
-
-    channel._history_user = by
-    channel.save()
-    channel.provinces.set(provinces)
-    requirement.save()
-    requirement.categories.set(categories)
-    requirement.subcategories.set(subcategories)
     if certificate_rules is not None:
         _replace_rules(requirement, certificate_rules)
     if preferred is not None:
@@ -405,17 +440,17 @@ def channel_create(
     channel = Channel(
         partner=partner,
         code=code,
-        **{k: v for k, v in channel_data.items() if k in CHANNEL_FIELDS},
+        **{k: v for k, v in channel_data.items() if k in CHANNEL_VALUES},
     )
     requirement = ChannelRequirement(
         channel=channel,
         version=1,
-        **{k: v for k, v in requirement_data.items() if k in REQUIREMENT_FIELDS},
+        **{k: v for k, v in requirement_data.items() if k in REQUIREMENT_VALUES},
     )
     requirement.producer_types = sorted(set(requirement.producer_types or []))
     rules = list(certificate_rules or [])
     wanted = list(preferred or [])
-    _validate(
+    _validate_and_save(
         channel=channel,
         requirement=requirement,
         provinces=provinces,
@@ -423,14 +458,8 @@ def channel_create(
         subcategories=subcategories,
         rules=rules,
         preferred=wanted,
+        by=by,
     )
-    channel._history_user = by
-    channel.save()
-    channel.provinces.set(provinces)
-    requirement.channel = channel
-    requirement.save()
-    requirement.categories.set(categories)
-    requirement.subcategories.set(subcategories)
     _replace_rules(requirement, rules)
     _replace_preferred(requirement, wanted)
     _record_version(requirement, by=by, note=note or _("Channel created"))
@@ -474,33 +503,9 @@ def partner_set_status(*, partner: Partner, status: str, by: User) -> Partner:
             channel.is_active = False
             channel._history_user = by
             channel.save()
-        _withdraw_open_referrals(partner)
+        # matching withdraws the open referrals, in this transaction (matching.hooks).
+        partner_left.send(sender=Partner, partner=partner)
     return partner
-
-
-def _withdraw_open_referrals(partner: Partner) -> int:
-    """Withdraw (never delete) the partner's open referrals when it leaves the MOU, in
-    partner_set_status's transaction, with an audit entry each. Listed ones stay listed."""
-    from matching.models import Referral, ReferralState
-    from matching.services import referral_transition
-
-    open_states = [
-        ReferralState.PROPOSED,
-        ReferralState.APPROVED,
-        ReferralState.SENT,
-        ReferralState.ACCEPTED,
-    ]
-    ids = Referral.objects.filter(channel__partner=partner, state__in=open_states).values_list(
-        "pk", flat=True
-    )
-    for referral_id in sorted(ids):
-        referral_transition(
-            referral_id=referral_id,
-            to_state=ReferralState.WITHDRAWN,
-            by=None,
-            note=_("The partner left the MOU."),
-        )
-    return len(ids)
 
 
 def codes_to_objects(model, codes: Iterable[str]) -> list:

@@ -8,11 +8,14 @@ from producers.models import (
     CertificateReminder,
     Certification,
     CertificationType,
+    ClaimAttempt,
+    ClaimCode,
     NationalIdView,
     Producer,
     ProducerEvent,
     Product,
     ProductPhoto,
+    RegisterImport,
     SubCategory,
 )
 
@@ -106,3 +109,54 @@ class NationalIdViewAdmin(admin.ModelAdmin):
 class CertificateReminderAdmin(admin.ModelAdmin):
     list_display = ["sent_at", "certification", "days_before"]
     raw_id_fields = ["certification"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Audit records: seen in the admin, written only by the portal."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegisterImport)
+class RegisterImportAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "filename",
+        "dry_run",
+        "status",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_filter = ["status", "dry_run"]
+    exclude = ["file"]  # it holds national IDs: not offered for download here
+
+
+@admin.register(ClaimCode)
+class ClaimCodeAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "producer",
+        "issued_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "used_by",
+        "revoked_at",
+    ]
+    exclude = ["code_hash"]
+    raw_id_fields = ["producer"]
+
+
+@admin.register(ClaimAttempt)
+class ClaimAttemptAdmin(_ReadOnlyAdmin):
+    list_display = ["pk", "user", "ip_address", "outcome", "succeeded", "producer", "created_at"]
+    list_filter = ["succeeded", "outcome"]
+    search_fields = ["user__email", "ip_address"]

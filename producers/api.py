@@ -20,6 +20,9 @@ from producers import selectors, services, validators
 from producers.filters import CertificationFilter, ProductFilter, ProductPhotoFilter
 from producers.forms import WEIGHT_ERRORS, WEIGHT_MAX_GRAMS
 from producers.models import (
+    CERTIFICATION_FIELDS,
+    PRODUCT_FIELDS,
+    STEP_FIELDS,
     Category,
     Certification,
     CertificationType,
@@ -63,6 +66,16 @@ class OwnProducerMixin:
 # --- Profile ------------------------------------------------------------------------------------
 
 
+# What only the portal changes on a profile: read back, never written through the API.
+PORTAL_FIELDS = [
+    "status",
+    "return_reason",
+    "registration_step",
+    "privacy_consent_version",
+    "privacy_consented_at",
+]
+
+
 class ProducerProfileSerializer(serializers.ModelSerializer):
     national_id = serializers.CharField(
         required=False, help_text="13 digits. Read back as the owner sees it (in full)."
@@ -76,20 +89,10 @@ class ProducerProfileSerializer(serializers.ModelSerializer):
         model = Producer
         # The registration steps' fields, then what only the portal changes.
         fields = [
-            *(name for names in services.STEP_FIELDS.values() for name in names),
-            "status",
-            "return_reason",
-            "registration_step",
-            "privacy_consent_version",
-            "privacy_consented_at",
+            *(name for names in STEP_FIELDS.values() for name in names),
+            *PORTAL_FIELDS,
         ]
-        read_only_fields = [
-            "status",
-            "return_reason",
-            "registration_step",
-            "privacy_consent_version",
-            "privacy_consented_at",
-        ]
+        read_only_fields = PORTAL_FIELDS
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -137,7 +140,7 @@ class ProducerProfileView(OwnProducerMixin, generics.RetrieveUpdateAPIView):
         producer = serializer.instance
         try:
             with transaction.atomic():
-                for step, fields in services.STEP_FIELDS.items():
+                for step, fields in STEP_FIELDS.items():
                     part = {f: data[f] for f in fields if f in data}
                     if part:
                         producer = services.producer_save_step(
@@ -222,7 +225,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = [
             "id",
-            *services.PRODUCT_FIELDS,
+            *PRODUCT_FIELDS,
             "photos",
             "star_level",
             "star_award_year",
@@ -347,19 +350,11 @@ class CertificationSerializer(serializers.ModelSerializer):
         model = Certification
         fields = [
             "id",
-            "type",
-            "number",
-            "issuer",
-            "issued_on",
-            "expires_on",
-            "scope",
-            "products",
+            *CERTIFICATION_FIELDS,
             "document",
             "has_document",
             "status",
             "reject_reason",
-            "star_level",
-            "award_year",
             "expiry_state",
             "created_at",
             "updated_at",

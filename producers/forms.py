@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from otop_portal.models import Province
 from producers import validators
 from producers.models import (
+    CERTIFICATION_FIELDS,
+    PRODUCT_FIELDS,
+    STEP_FIELDS,
     Certification,
     CertificationType,
     CommunityRole,
@@ -24,7 +27,11 @@ from producers.models import (
     Product,
     SubCategory,
 )
-from producers.services import PRODUCT_FIELDS
+
+
+def _initial(producer: Producer, step: str) -> dict:
+    """A registration step's form filled in from the profile (producers.models.STEP_FIELDS)."""
+    return {name: getattr(producer, name) for name in STEP_FIELDS[step]}
 
 
 def _place_name(place) -> str:
@@ -79,13 +86,9 @@ class IdentityForm(forms.Form):
     @staticmethod
     def initial_for(producer: Producer) -> dict:
         code = producer.community_enterprise_code
-        return {
-            "producer_type": producer.producer_type,
-            "name_th": producer.name_th,
-            "name_en": producer.name_en,
+        return _initial(producer, "identity") | {
             # The owner sees their own ID in full.
             "national_id": producer.national_id or "",
-            "juristic_id": producer.juristic_id,
             "community_enterprise_code": (
                 validators.format_community_enterprise_code(code) if code else ""
             ),
@@ -160,14 +163,8 @@ class AddressForm(forms.Form):
 
     @staticmethod
     def initial_for(producer: Producer) -> dict:
-        return {
-            "house_no": producer.house_no,
-            "moo": producer.moo,
-            "street": producer.street,
-            "province": producer.province.code if producer.province_id else "",
-            "district_code": producer.district_code,
-            "subdistrict_code": producer.subdistrict_code,
-            "postal_code": producer.postal_code,
+        return _initial(producer, "address") | {
+            "province": producer.province.code if producer.province_id else ""
         }
 
 
@@ -224,12 +221,7 @@ class ContactForm(forms.Form):
 
     @staticmethod
     def initial_for(producer: Producer) -> dict:
-        return {
-            "phone": producer.phone,
-            "line_id": producer.line_id,
-            "member_count": producer.member_count,
-            "community_roles": producer.community_roles,
-        }
+        return _initial(producer, "contact")
 
 
 class ConfirmForm(forms.Form):
@@ -389,17 +381,7 @@ class CertificationForm(forms.ModelForm):
 
     class Meta:
         model = Certification
-        fields = [
-            "type",
-            "number",
-            "issuer",
-            "issued_on",
-            "expires_on",
-            "scope",
-            "products",
-            "star_level",
-            "award_year",
-        ]
+        fields = CERTIFICATION_FIELDS
         widgets = {
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -425,11 +407,7 @@ class CertificationForm(forms.ModelForm):
         if year is None:
             return None
         # Thai readers type the Buddhist year; the Christian year is accepted too.
-        if year > 2400:
-            year -= validators.BE_OFFSET
-        if not 2003 <= year <= timezone.localdate().year:
-            raise ValidationError(validators.award_year_message())
-        return year
+        return validators.validate_award_year(year, today=timezone.localdate())
 
 
 class EraseForm(forms.Form):

@@ -105,6 +105,52 @@ LEGAL_IDENTITY_FIELDS = (
     "community_enterprise_code",
 )
 
+# What the owner fills in, declared once: the forms, the API's serializers, the services that
+# save them and the "my data" export all read these lists, so a new field is one edit here.
+# The producer's profile, by registration step:
+STEP_FIELDS = {
+    "identity": list(LEGAL_IDENTITY_FIELDS),
+    "address": [
+        "house_no",
+        "moo",
+        "street",
+        "province",
+        "district_code",
+        "subdistrict_code",
+        "postal_code",
+    ],
+    "contact": ["phone", "line_id", "member_count", "community_roles"],
+    "confirm": [],
+}
+PRODUCT_FIELDS = [
+    "name_th",
+    "name_en",
+    "category",
+    "subcategory",
+    "description",
+    "price",
+    "price_unit",
+    "pack_size",
+    "weight_grams",
+    "shelf_life_days",
+    "storage_conditions",
+    "monthly_capacity",
+    "lead_time_days",
+    "gtin",
+    "status",
+]
+CERTIFICATION_FIELDS = [
+    "type",
+    "number",
+    "issuer",
+    "issued_on",
+    "expires_on",
+    "scope",
+    "products",  # many-to-many: the services set it after saving
+    "star_level",
+    "award_year",
+]
+
 
 class Producer(models.Model):
     """A registered OTOP producer: a community group, a single owner or an SME.
@@ -114,9 +160,12 @@ class Producer(models.Model):
     `producers.selectors.producer_national_id_for` only.
     """
 
+    # None: brought in from the national register and not claimed yet (producers/claims.py).
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="producer",
         verbose_name=_("account"),
     )
@@ -173,6 +222,9 @@ class Producer(models.Model):
         verbose_name=_("verified by"),
     )
     erased_at = models.DateTimeField(_("erased on"), null=True, blank=True)
+    # Records from the national register: keyed hash (like national_id_hash) of the juristic
+    # number, or of the representative's national ID when there is none. Empty: signed up here.
+    register_key_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
 
@@ -189,7 +241,13 @@ class Producer(models.Model):
                 fields=["national_id_hash"],
                 condition=models.Q(producer_type="single_owner") & ~models.Q(national_id_hash=""),
                 name="one_single_owner_per_national_id",
-            )
+            ),
+            # A register record is imported once: re-importing finds it by this key.
+            models.UniqueConstraint(
+                fields=["register_key_hash"],
+                condition=~models.Q(register_key_hash=""),
+                name="one_producer_per_register_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,6 +258,10 @@ class Producer(models.Model):
         if get_language() == "en" and self.name_en:
             return self.name_en
         return self.name_th
+
+    @property
+    def from_register(self) -> bool:
+        return bool(self.register_key_hash)
 
     @property
     def district(self):
@@ -224,6 +286,9 @@ class ProducerEvent(models.Model):
         IDENTITY_CHANGED = "identity_changed", _("Legal identity changed: back to review")
         EXPORTED = "exported", _("Personal data downloaded")
         ERASED = "erased", _("Personal data erased")
+        CLAIM_CODE_ISSUED = "claim_code_issued", _("Claim code issued")
+        CLAIMED = "claimed", _("Claimed by the producer with a claim code")
+        LINKED = "linked", _("Linked to an account by an officer")
 
     producer = models.ForeignKey(
         Producer, on_delete=models.PROTECT, related_name="events", verbose_name=_("producer")
@@ -339,6 +404,10 @@ class Product(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
+    # The national register's own product code; empty for products added here.
+    register_code = models.CharField(
+        _("register product code"), max_length=30, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
 
@@ -349,6 +418,13 @@ class Product(models.Model):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         indexes = [models.Index(fields=["producer", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["register_code"],
+                condition=~models.Q(register_code=""),
+                name="one_product_per_register_code",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -565,3 +641,179 @@ class CertificateReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certification} ({self.days_before} days)"
+
+
+# --- The national register: imports and claims --------------------------------------------------
+
+
+def _register_file_path(instance, filename: str) -> str:
+    return f"register-imports/{filename}"
+
+
+class RegisterImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Could not be read")
+
+
+class RegisterImport(models.Model):
+    """One upload of the national register (CSV or XLSX) and what became of each row.
+
+    The file waits in private storage (it holds national ID numbers) and is deleted once the
+    import has read it; the report keeps the counts and the rejected rows, never their values.
+    """
+
+    file = models.FileField(
+        _("file"), upload_to=_register_file_path, storage=private_storage, blank=True
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    dry_run = models.BooleanField(_("dry run (check only, write nothing)"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RegisterImportStatus.choices,
+        default=RegisterImportStatus.QUEUED,
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # Why the whole file could not be read (encoding, missing columns ...), in both languages.
+    failure_th = models.TextField(blank=True)
+    failure_en = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("uploaded on"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started on"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == RegisterImportStatus.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RegisterImportStatus.DONE, RegisterImportStatus.FAILED)
+
+    @property
+    def failure(self) -> str:
+        return self.failure_en if get_language() == "en" and self.failure_en else self.failure_th
+
+
+class RegisterImportRejection(models.Model):
+    """A row that was not imported: where (line, column) and why, in Thai and in English."""
+
+    register_import = models.ForeignKey(
+        RegisterImport, on_delete=models.CASCADE, related_name="rejections"
+    )
+    line = models.PositiveIntegerField(_("line"))
+    column = models.CharField(_("column"), max_length=60, blank=True)
+    reason_th = models.TextField(_("reason (Thai)"))
+    reason_en = models.TextField(_("reason (English)"))
+
+    class Meta:
+        ordering = ["line", "pk"]
+        verbose_name = _("rejected row")
+        verbose_name_plural = _("rejected rows")
+        indexes = [models.Index(fields=["register_import", "line"])]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.column}"
+
+    @property
+    def reason(self) -> str:
+        return self.reason_en if get_language() == "en" else self.reason_th
+
+
+class ClaimCode(models.Model):
+    """A one-time code an officer hands to a register producer so they can claim their record.
+
+    Only a hash is stored: the letter (or the CSV row) is the one copy of the code.
+    """
+
+    producer = models.ForeignKey(
+        Producer, on_delete=models.CASCADE, related_name="claim_codes", verbose_name=_("producer")
+    )
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    created_at = models.DateTimeField(_("issued on"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires on"))
+    used_at = models.DateTimeField(_("used on"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("used by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("claim code")
+        verbose_name_plural = _("claim codes")
+
+    def __str__(self) -> str:
+        return f"{self.producer_id} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ClaimAttempt(models.Model):
+    """Every try at claiming a record, right or wrong (the audit trail and the rate limit)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="claim_attempts",
+        verbose_name=_("account"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    # Why it failed, for the audit: "no_code", "id_mismatch", "expired", "used", "limited".
+    outcome = models.CharField(_("outcome"), max_length=20)
+    producer = models.ForeignKey(
+        Producer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claim_attempts",
+        verbose_name=_("producer"),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("claim attempt")
+        verbose_name_plural = _("claim attempts")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.outcome} ({self.created_at:%Y-%m-%d %H:%M})"

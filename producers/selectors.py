@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from otop_portal.models import Role, User
 from producers.models import (
+    CERTIFICATION_FIELDS,
     OTOP_STAR_ROUND_YEARS,
     OTOP_STARS_CODE,
+    PRODUCT_FIELDS,
+    STEP_FIELDS,
     Certification,
     CertificationScope,
     CertificationStatus,
@@ -57,7 +62,7 @@ def producer_national_id_for(viewer: User, producer: Producer) -> str:
     return format_national_id(number)
 
 
-def _officer_covers(viewer: User, producer: Producer) -> bool:
+def officer_covers(viewer: User, producer: Producer) -> bool:
     if viewer.role != Role.OFFICER:
         return False
     if viewer.is_national_officer:
@@ -65,27 +70,6 @@ def _officer_covers(viewer: User, producer: Producer) -> bool:
     return (
         producer.province_id is not None
         and viewer.provinces.filter(pk=producer.province_id).exists()
-    )
-
-
-def can_view_certification_document(viewer: User, certification: Certification) -> bool:
-    """The owner, officers of the producer's province (or national) and administrators; and
-    a partner member, for a verified certificate of a producer with a product referred to
-    (visible to) the member's partner."""
-    if not viewer.is_authenticated:
-        return False
-    producer = certification.producer
-    if viewer.role == Role.PARTNER:
-        from matching.selectors import referrals_visible_to
-
-        return (
-            certification.status == CertificationStatus.VERIFIED
-            and referrals_visible_to(viewer).filter(product__producer_id=producer.pk).exists()
-        )
-    return (
-        viewer.pk == producer.user_id
-        or viewer.role == Role.ADMIN
-        or _officer_covers(viewer, producer)
     )
 
 
@@ -131,44 +115,80 @@ class StarRating:
         return self.award_year + 543
 
 
+class StarFact(NamedTuple):
+    """What the star rule reads of one certificate that covers a product: plain values, so the
+    re-score (which reads certificates as tuples, in bulk) and the pages share the rule."""
+
+    type_code: str
+    status: str
+    expires_on: dt.date | None
+    star_level: int | None
+    award_year: int | None  # Christian era
+
+
 def star_rating_is_stale(award_year: int, today: dt.date | None = None) -> bool:
     """OPC stars are judged every two years: a rating older than one round is stale."""
     today = today or timezone.localdate()
     return award_year < today.year - OTOP_STAR_ROUND_YEARS
 
 
+def star_rating(certificates: Iterable[StarFact], today: dt.date) -> StarRating | None:
+    """A product's OTOP star rating, from the certificates that cover it (its own and its
+    producer's for all products): the newest verified, unexpired OTOP Product Champion rating
+    (on a tie of years, the higher level), flagged stale when older than one round. The one
+    definition of the rule: pages, feeds and the re-score all come here."""
+    best: tuple[int, int] | None = None
+    for c in certificates:
+        if (
+            c[0] == OTOP_STARS_CODE
+            and c[1] == CertificationStatus.VERIFIED
+            and (c[2] is None or c[2] >= today)
+            and c[3]
+            and c[4]
+            and (best is None or (c[4], c[3]) > best)
+        ):
+            best = (c[4], c[3])
+    if best is None:
+        return None
+    return StarRating(level=best[1], award_year=best[0], stale=star_rating_is_stale(best[0], today))
+
+
+def current_star_level(certificates: Iterable[StarFact], today: dt.date) -> int | None:
+    """The star level a product has today: its rating (star_rating), unless that is stale."""
+    rating = star_rating(certificates, today)
+    return rating.level if rating is not None and not rating.stale else None
+
+
 def product_star_ratings(
     products: list[Product], today: dt.date | None = None
 ) -> dict[int, StarRating]:
-    """Star level of each product, from its latest verified, unexpired OTOP-stars certificate
-    (one covering the product, or covering its producer). Two queries whatever the count."""
+    """star_rating of each product that has one (stale ones too: the pages say so), for a list
+    of products. Two queries whatever the count."""
     today = today or timezone.localdate()
     if not products:
         return {}
-    producer_ids = {p.producer_id for p in products}
     certs = (
         Certification.objects.filter(
-            producer_id__in=producer_ids,
+            producer_id__in={p.producer_id for p in products},
             type__code=OTOP_STARS_CODE,
             status=CertificationStatus.VERIFIED,
         )
         .exclude(expires_on__lt=today)
         .prefetch_related(Prefetch("products", queryset=Product.objects.only("pk")))
-        .order_by("-award_year", "-star_level", "-pk")
     )
-    ratings: dict[int, StarRating] = {}
+    facts: dict[int, list[StarFact]] = {p.pk: [] for p in products}
     for cert in certs:
-        covered = (
-            [p.pk for p in products if p.producer_id == cert.producer_id]
-            if cert.scope == CertificationScope.PRODUCER
-            else [p.pk for p in cert.products.all()]
+        fact = StarFact(
+            OTOP_STARS_CODE, cert.status, cert.expires_on, cert.star_level, cert.award_year
         )
+        if cert.scope == CertificationScope.PRODUCER:
+            covered = [p.pk for p in products if p.producer_id == cert.producer_id]
+        else:
+            covered = [p.pk for p in cert.products.all() if p.pk in facts]
         for pk in covered:
-            if pk not in ratings:  # newest first: the first found wins
-                ratings[pk] = StarRating(
-                    cert.star_level, cert.award_year, star_rating_is_stale(cert.award_year, today)
-                )
-    return ratings
+            facts[pk].append(fact)
+    ratings = {pk: star_rating(mine, today) for pk, mine in facts.items()}
+    return {pk: rating for pk, rating in ratings.items() if rating is not None}
 
 
 # --- Certification records ----------------------------------------------------------------------
@@ -199,25 +219,25 @@ def certification_list(*, producer: Producer) -> QuerySet[Certification]:
 # --- My data ------------------------------------------------------------------------------------
 
 
+SHOWN_APART = ("national_id", "province")
+
+
+def _exported(obj, name: str):
+    """A field as the export writes it: a related row by its code, many of them by their ids."""
+    value = getattr(obj, name)
+    if name == "products":
+        return [p.pk for p in value.all()]
+    if name in ("category", "subcategory", "type"):
+        return value.code if value is not None else ""
+    return value
+
+
 def producer_export_data(producer: Producer) -> dict:
     """Everything we hold about this producer, as plain data (the owner sees the full ID)."""
     user = producer.user
-    fields = [
-        "producer_type",
-        "name_th",
-        "name_en",
-        "juristic_id",
-        "community_enterprise_code",
-        "house_no",
-        "moo",
-        "street",
-        "district_code",
-        "subdistrict_code",
-        "postal_code",
-        "phone",
-        "line_id",
-        "member_count",
-        "community_roles",
+    # The profile as the owner filled it in (national ID and province below, in their own
+    # form), then what the portal keeps about it.
+    fields = [f for names in STEP_FIELDS.values() for f in names if f not in SHOWN_APART] + [
         "privacy_consent_version",
         "privacy_consented_at",
         "status",
@@ -249,40 +269,17 @@ def producer_export_data(producer: Producer) -> dict:
     }
     for product in product_list(producer=producer):
         data["products"].append(
-            {
-                "id": product.pk,
-                "name_th": product.name_th,
-                "name_en": product.name_en,
-                "category": product.category.code,
-                "subcategory": product.subcategory.code if product.subcategory else "",
-                "description": product.description,
-                "price": product.price,
-                "price_unit": product.price_unit,
-                "pack_size": product.pack_size,
-                "shelf_life_days": product.shelf_life_days,
-                "storage_conditions": product.storage_conditions,
-                "monthly_capacity": product.monthly_capacity,
-                "lead_time_days": product.lead_time_days,
-                "gtin": product.gtin,
-                "status": product.status,
-                "photos": [p.image.name.rsplit("/", 1)[-1] for p in product.photos.all()],
-            }
+            {"id": product.pk}
+            | {f: _exported(product, f) for f in PRODUCT_FIELDS}
+            | {"photos": [p.image.name.rsplit("/", 1)[-1] for p in product.photos.all()]}
         )
     for cert in certification_list(producer=producer):
         data["certifications"].append(
-            {
-                "id": cert.pk,
-                "type": cert.type.code,
-                "number": cert.number,
-                "issuer": cert.issuer,
-                "issued_on": cert.issued_on,
-                "expires_on": cert.expires_on,
-                "scope": cert.scope,
-                "products": [p.pk for p in cert.products.all()],
+            {"id": cert.pk}
+            | {f: _exported(cert, f) for f in CERTIFICATION_FIELDS}
+            | {
                 "status": cert.status,
                 "reject_reason": cert.reject_reason,
-                "star_level": cert.star_level,
-                "award_year": cert.award_year,
                 "document": cert.document.name.rsplit("/", 1)[-1] if cert.document.name else "",
             }
         )

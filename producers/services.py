@@ -27,10 +27,13 @@ from django.utils.translation import gettext_noop
 from otop_portal.models import User
 from producers import validators
 from producers.models import (
+    CERTIFICATION_FIELDS,
     LEGAL_IDENTITY_FIELDS,
     MAX_PHOTOS,
     OTOP_STARS_CODE,
+    PRODUCT_FIELDS,
     REMINDER_DAYS,
+    STEP_FIELDS,
     CertificateReminder,
     Certification,
     CertificationScope,
@@ -55,21 +58,6 @@ def national_id_hash(number: str) -> str:
 
 
 REGISTRATION_STEPS = ["identity", "address", "contact", "confirm"]
-
-STEP_FIELDS = {
-    "identity": list(LEGAL_IDENTITY_FIELDS),
-    "address": [
-        "house_no",
-        "moo",
-        "street",
-        "province",
-        "district_code",
-        "subdistrict_code",
-        "postal_code",
-    ],
-    "contact": ["phone", "line_id", "member_count", "community_roles"],
-    "confirm": [],
-}
 
 
 def producer_get_or_create_draft(*, user: User) -> Producer:
@@ -183,6 +171,20 @@ def producer_submit(*, producer: Producer, by: User, consent: bool) -> Producer:
     Allowed from draft or returned. Raises ValidationError naming what is missing.
     """
     producer = Producer.objects.select_for_update().get(pk=producer.pk)
+    if producer.status == ProducerStatus.VERIFIED and not producer.privacy_consented_at:
+        # A register record, claimed: already verified by the state; its new owner only
+        # accepts the privacy notice.
+        if not consent:
+            raise ValidationError(
+                {"consent": _("Tick the box to agree to the privacy notice before you submit.")}
+            )
+        producer.privacy_consent_version = settings.PRIVACY_NOTICE_VERSION
+        producer.privacy_consented_at = timezone.now()
+        producer._change_reason = "privacy notice accepted (register record)"
+        producer.save(
+            update_fields=["privacy_consent_version", "privacy_consented_at", "updated_at"]
+        )
+        return producer
     if producer.status not in (ProducerStatus.DRAFT, ProducerStatus.RETURNED):
         raise ValidationError(_("This profile has already been sent for review."))
     if not consent:
@@ -246,24 +248,6 @@ def producer_return(*, producer: Producer, by: User, reason: str) -> Producer:
 
 
 # --- Products -----------------------------------------------------------------------------------
-
-PRODUCT_FIELDS = [
-    "name_th",
-    "name_en",
-    "category",
-    "subcategory",
-    "description",
-    "price",
-    "price_unit",
-    "pack_size",
-    "weight_grams",
-    "shelf_life_days",
-    "storage_conditions",
-    "monthly_capacity",
-    "lead_time_days",
-    "gtin",
-    "status",
-]
 
 
 def _check_product(product: Product) -> None:
@@ -346,16 +330,8 @@ def product_photo_delete(*, photo: ProductPhoto) -> None:
 
 # --- Certification records ----------------------------------------------------------------------
 
-CERTIFICATION_FIELDS = [
-    "type",
-    "number",
-    "issuer",
-    "issued_on",
-    "expires_on",
-    "scope",
-    "star_level",
-    "award_year",
-]
+# The values set on the record itself; its products are set once it is saved.
+CERTIFICATION_VALUES = [f for f in CERTIFICATION_FIELDS if f != "products"]
 
 
 def _check_certification(cert: Certification, products: list[Product] | None) -> None:
@@ -409,7 +385,7 @@ def certification_create(
 ) -> Certification:
     """Record a certificate for review (status pending)."""
     cert = Certification(
-        producer=producer, **{k: v for k, v in data.items() if k in CERTIFICATION_FIELDS}
+        producer=producer, **{k: v for k, v in data.items() if k in CERTIFICATION_VALUES}
     )
     products = list(products or [])
     _check_certification(cert, products)
@@ -431,7 +407,7 @@ def certification_update(
     """The producer corrects a record; a verified or rejected one goes back for review."""
     cert = Certification.objects.select_for_update().select_related("type").get(pk=certification.pk)
     for key, value in data.items():
-        if key in CERTIFICATION_FIELDS:
+        if key in CERTIFICATION_VALUES:
             setattr(cert, key, value)
     if products is None:
         products = list(cert.products.all())
@@ -579,6 +555,7 @@ def producer_export(*, producer: Producer, by: User) -> bytes:
 # Blanked on erasure, in the profile and in every history row.
 PERSONAL_FIELDS = {
     "national_id_hash": "",
+    "register_key_hash": "",
     "juristic_id": "",
     "community_enterprise_code": "",
     "house_no": "",
@@ -598,7 +575,9 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     address lines, phone, LINE, scanned certificates, the account's email and password; the
     account is deactivated.
     """
-    producer = Producer.objects.select_for_update().select_related("user").get(pk=producer.pk)
+    producer = (
+        Producer.objects.select_for_update(of=("self",)).select_related("user").get(pk=producer.pk)
+    )
     if producer.erased_at:
         raise ValidationError(_("This account has already been erased."))
     anonymous = {
@@ -621,15 +600,16 @@ def producer_erase(*, producer: Producer, by: User) -> Producer:
     Certification.history.filter(producer_id=producer.pk).update(document="")
 
     user = producer.user
-    user.email = f"erased-{user.pk}@erased.invalid"
-    user.full_name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save()
-    from allauth.account.models import EmailAddress
-    from rest_framework.authtoken.models import Token
+    if user is not None:  # None: a register record nobody has claimed
+        user.email = f"erased-{user.pk}@erased.invalid"
+        user.full_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        from allauth.account.models import EmailAddress
+        from rest_framework.authtoken.models import Token
 
-    EmailAddress.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+        EmailAddress.objects.filter(user=user).delete()
+        Token.objects.filter(user=user).delete()
     ProducerEvent.objects.create(producer=producer, actor=by, action=ProducerEvent.Action.ERASED)
     return producer

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from producers import views
+from producers import register_views
+from producers.workspace import views
 
 app_name = "producers"
 urlpatterns = [
@@ -36,4 +37,24 @@ urlpatterns = [
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/download/", views.my_data_download, name="my_data_download"),
     path("my-data/erase/", views.my_data_erase, name="my_data_erase"),
+    # The national register: import, claim codes, linking, and the producer's own claim
+    path("claim/", register_views.claim, name="claim"),
+    path("national-register/imports/", register_views.import_list, name="register_imports"),
+    path(
+        "national-register/imports/<int:pk>/",
+        register_views.import_detail,
+        name="register_import",
+    ),
+    path(
+        "national-register/imports/<int:pk>/report.xlsx",
+        register_views.import_report,
+        name="register_import_report",
+    ),
+    path("national-register/template/", register_views.import_template, name="register_template"),
+    path("national-register/records/", register_views.record_list, name="register_records"),
+    path(
+        "national-register/records/<int:pk>/link/",
+        register_views.record_link,
+        name="register_link",
+    ),
 ]

@@ -224,6 +224,16 @@ def award_year_message() -> str:
     )
 
 
+def validate_award_year(year: int, today: dt.date | None = None) -> int:
+    """The year OTOP stars were awarded, typed in the Buddhist or the Christian era, as a
+    Christian year between 2003 (the first round) and this year."""
+    if year > 2400:
+        year -= BE_OFFSET
+    if not 2003 <= year <= (today or dt.date.today()).year:
+        raise ValidationError(award_year_message(), code="award_year")
+    return year
+
+
 # Certification types whose number format is known: type code -> validator.
 NUMBER_VALIDATORS = {
     "fda": validate_fda_number,

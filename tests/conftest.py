@@ -5,9 +5,16 @@ import os
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings
 
 from tests import factories
 from tests.matrix import ROLES  # noqa: F401 - re-exported for tests
+
+# Property tests check behaviour, not speed (bench/ measures speed): no per-example deadline, which
+# a busy machine (CI's two cores shared with browsers and PostgreSQL) would turn into false
+# failures. Deterministic, so a failure in CI shows again on a developer's machine.
+settings.register_profile("portal", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("portal")
 
 
 @pytest.fixture(autouse=True)

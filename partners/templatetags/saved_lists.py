@@ -9,7 +9,7 @@ query, whatever the number of lists.
 
 from django import template
 
-from partners.list_views import save_form_context
+from partners.portal.list_views import save_form_context
 
 register = template.Library()
 

@@ -165,3 +165,26 @@ def test_the_rescoring_measurements_of_issue_14_return_numbers(seeded):
     single = bench_run.measure_single_changed(n=3)
     assert single["written"] == 3 * 12 and _numbers(single["p95_ms"])
     assert _numbers(bench_run.vacuum()["seconds"])
+
+
+def test_the_prototype_writes_the_rows_that_rematch_all_writes(seeded):
+    """bench/prototype.py imports matching.services' rows and upsert: same results, and an
+    eligible pair gets its eligible_since as in rematch_all."""
+    from prototype import rematch_all_fast
+
+    from matching.models import MatchResult
+    from matching.services import rematch_all
+
+    fields = ("product_id", "channel_id", "eligible", "score", "failed", "failed_count")
+    fields += ("star_level", "requirement_version", "fingerprint", "as_of")
+
+    def stored() -> list[tuple]:
+        rows = MatchResult.objects.order_by("product_id", "channel_id")
+        assert not rows.filter(eligible=True, eligible_since__isnull=True).exists()
+        return list(rows.values_list(*fields))
+
+    rematch_all()
+    expected = stored()
+    MatchResult.objects.all().delete()
+    rematch_all_fast()
+    assert expected and stored() == expected

@@ -18,7 +18,7 @@ from matching.services import (
     referral_transition,
     rematch_products,
 )
-from partners.saved_lists import saved_list_add, saved_list_create
+from partners.portal.saved_lists import saved_list_add, saved_list_create
 from partners.services import api_token_create
 from producers.models import ProducerStatus
 from tests import factories

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from matching.models import ExportJob, ExportStatus, Referral, ReferralState
+from matching.notifications import notify_referral_change, send_referral_digests
+from matching.officer.exports import notify_export_ready
 from matching.services import (
     referral_propose,
     referral_transition,
@@ -23,11 +25,6 @@ from matching.services import (
     rematch_all,
 )
 from otop_portal.models import Notification, NotificationKind
-from otop_portal.notifications import (
-    notify_export_ready,
-    notify_referral_change,
-    send_referral_digests,
-)
 from producers.models import ProducerStatus
 from tests import factories
 from tests.helpers import assert_constant_queries
@@ -324,7 +321,7 @@ def test_the_digest_command_reports_what_it_sent(
 
 
 def _finished_export(officer) -> ExportJob:
-    """A finished export with its file, as matching.exports.export_make leaves one."""
+    """A finished export with its file, as matching.officer.exports.export_make leaves one."""
     from django.core.files.base import ContentFile
 
     job = ExportJob.objects.create(
@@ -501,7 +498,7 @@ def test_two_digest_runs_at_once_send_each_referral_once(
 ):
     """Two real connections: the first run holds the member's rows while it sends; the second
     skips them instead of waiting, and sends nothing."""
-    from otop_portal import notifications
+    from matching import notifications
 
     referral_transition(referral_id=referral.pk, to_state=S.APPROVED, by=officer)
     referral_transition(referral_id=referral.pk, to_state=S.SENT, by=officer)

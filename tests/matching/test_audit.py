@@ -4,6 +4,7 @@ its province, national officers and administrators."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -118,11 +119,29 @@ def test_an_officer_of_another_province_gets_404(client, profile, other_officer)
     assert _history(client, profile).status_code == 404
 
 
+def _shown_time(html: str, iso_prefix: str) -> str:
+    """The text of the <time> element whose datetime attribute starts with iso_prefix."""
+    found = re.findall(rf'<time datetime="{re.escape(iso_prefix)}[^"]*">([^<]*)</time>', html)
+    assert len(found) == 1, found
+    return found[0]
+
+
 def test_the_page_shows_thai_dates_in_the_buddhist_era(client, profile, officer):
-    client.cookies["django_language"] = "th"
+    event = ProducerEvent.objects.create(
+        producer=profile, actor=officer, action=ProducerEvent.Action.EXPORTED
+    )
+    when = dt.datetime(2024, 3, 3, 10, 0, tzinfo=timezone.get_current_timezone())
+    ProducerEvent.objects.filter(pk=event.pk).update(created_at=when)
     client.force_login(officer)
-    html = _history(client, profile).content.decode()
-    assert str(timezone.localdate().year + 543) in html
+
+    client.cookies["django_language"] = "th"
+    thai = _shown_time(_history(client, profile).content.decode(), "2024-03-03T10:00")
+    client.cookies["django_language"] = "en"
+    english = _shown_time(_history(client, profile).content.decode(), "2024-03-03T10:00")
+
+    # That entry's own date: 2567 in the Buddhist era for a Thai reader, 2024 in English.
+    assert "2567" in thai and "2024" not in thai
+    assert "2024" in english and "2567" not in english
 
 
 def test_the_producer_history_costs_the_same_queries_for_more_entries(client, profile, officer):

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from matching import dashboard
 from matching.models import ReferralEvent, ReferralState
+from matching.officer import dashboard
 from matching.services import referral_propose, referral_transition, rematch_all
 from producers.models import CertificationScope, CertificationStatus, ProducerStatus
 from tests import factories

@@ -17,11 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from matching.exports import EXPORTS, export_make, export_request, neutralise
 from matching.models import ExportJob, ExportStatus, ReferralState
+from matching.officer.exports import EXPORTS, export_make, export_request
 from matching.services import referral_propose, rematch_all
 from otop_portal.models import Notification, NotificationKind, Role
 from otop_portal.notifications import describe
+from otop_portal.spreadsheets import neutralise
 from producers.models import CertificationStatus, ProducerStatus
 from tests import factories
 

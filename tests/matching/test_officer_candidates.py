@@ -263,7 +263,7 @@ def test_the_page_reads_in_thai(client, officer, world):
 
 
 def test_page_links_keep_the_filters(client, national_officer, world, monkeypatch):
-    monkeypatch.setattr("matching.views.CANDIDATES_PER_PAGE", 2)
+    monkeypatch.setattr("matching.officer.views.CANDIDATES_PER_PAGE", 2)
     client.force_login(national_officer)
     response = client.get(URL, {"partner": "central", "ordering": "score"})
     next_link = re.search(r'href="([^"]+)" rel="next"', response.content.decode()).group(1)

@@ -268,7 +268,7 @@ def test_the_download_links_carry_the_filters(client, officer, url, list_name):
 
 
 def test_page_links_keep_the_search(client, officer, monkeypatch):
-    monkeypatch.setattr("matching.views.QUEUE_PER_PAGE", 2)
+    monkeypatch.setattr("matching.officer.views.QUEUE_PER_PAGE", 2)
     for _ in range(3):
         _submitted(name_th="กลุ่มผ้าไหม")
     _submitted(name_th="กลุ่มกาแฟ")

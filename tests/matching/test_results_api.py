@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from matching.api import KeysetPagination, failed_criteria_names
+from matching.api.pagination import KeysetPagination
+from matching.api.results import failed_criteria_names
 from matching.engine import Criterion, certificate_rule_bit
 from matching.models import MatchResult
 from matching.services import rematch_all

@@ -8,7 +8,7 @@ PARTNER_MEMBERS = only("partner", "other_partner")
 
 
 def _signed_image(request) -> dict:
-    from partners.feeds import image_token
+    from partners.portal.feeds import image_token
     from tests import factories
 
     return {"token": image_token(factories.ProductPhotoFactory().pk)}

@@ -44,7 +44,7 @@ def referred_products(request, n: int = 1, *, partner_org=None, state: str = "se
 
 
 def _partners_list(request, *, with_product: bool = False):
-    from partners.saved_lists import saved_list_add, saved_list_create
+    from partners.portal.saved_lists import saved_list_add, saved_list_create
 
     partner = request.getfixturevalue("partner")
     saved_list = saved_list_create(by=partner, name="Matrix list")

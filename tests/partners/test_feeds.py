@@ -20,8 +20,8 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from matching.models import Referral, ReferralState
-from partners import feeds
 from partners.models import ContactView
+from partners.portal import feeds
 from producers.models import CertificationStatus, ProducerStatus
 from tests import factories
 from tests.helpers import assert_constant_queries

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from partners import feeds
+from partners.portal import feeds
 from tests import factories
 from tests.helpers import assert_constant_queries
 from tests.partners.test_feeds import DOWNLOAD, _add_full_rows, _referral

@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 
 from matching.models import DeclineReason, Referral, ReferralEvent, ReferralMessage
+from matching.selectors import can_view_certification_document
 from matching.services import referral_transition
 from otop_portal.models import Notification
 from partners.models import ContactView
 from producers.models import CertificationStatus
-from producers.selectors import can_view_certification_document
 from tests import factories
 from tests.partners.matrix_rows_portal import sent_referrals
 

@@ -188,7 +188,7 @@ def test_the_score_shown_is_the_pairs_stored_score(client, partner, officer, cen
 
 
 def test_the_shortlist_is_paginated(client, partner, officer, central_channel, monkeypatch):
-    monkeypatch.setattr("partners.portal_views.SHORTLIST_PER_PAGE", 2)
+    monkeypatch.setattr("partners.portal.views.SHORTLIST_PER_PAGE", 2)
     sent_referrals(3, channel=central_channel, officer=officer)
     client.force_login(partner)
     first = client.get(HOME, {"ordering": "sent"})

@@ -1,6 +1,6 @@
 """Saved lists: a partner member's named lists of referred products, shared with colleagues.
 
-The rules (partners/saved_lists.py): a member saves only products referred to their partner
+The rules (partners/portal/saved_lists.py): a member saves only products referred to their partner
 that they can see; the owner renames, shares and deletes; a shared list is collaborative
 (colleagues add products and remove those they added); another partner sees nothing.
 """
@@ -19,7 +19,7 @@ from django.utils import translation
 from matching.models import ReferralState as S
 from matching.services import referral_propose, referral_transition, rematch_all
 from partners.models import SavedList, SavedListItem
-from partners.saved_lists import (
+from partners.portal.saved_lists import (
     SavedListError,
     saved_list_add,
     saved_list_add_to_new,
@@ -95,7 +95,7 @@ def test_a_product_already_in_the_list_is_named_in_the_refusal(partner, referred
 
 
 def test_a_full_list_says_so_instead_of_growing(partner, referred, monkeypatch):
-    monkeypatch.setattr("partners.saved_lists.MAX_ITEMS", 1)
+    monkeypatch.setattr("partners.portal.saved_lists.MAX_ITEMS", 1)
     first, second = referred(2)
     saved_list = _with_product(partner, first)
     with pytest.raises(SavedListError) as refused:

@@ -1,4 +1,4 @@
-"""Saved lists over the API: the same rules as the pages (partners/saved_lists.py)."""
+"""Saved lists over the API: the same rules as the pages (partners/portal/saved_lists.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from partners.models import ApiToken, SavedList
-from partners.saved_lists import saved_list_add, saved_list_create
+from partners.portal.saved_lists import saved_list_add, saved_list_create
 from tests import factories
 from tests.helpers import assert_constant_queries
 from tests.partners.matrix_rows_lists import referred_products

@@ -80,8 +80,41 @@ def test_snapshot_has_the_agreed_shape_with_codes_sorted_lists_and_string_prices
     }
 
 
-def test_first_version_stores_the_snapshot_of_a_new_channel(central_channel):
-    version = RequirementVersion.objects.get(channel=central_channel)
-    assert version.number == 1
-    assert version.snapshot == requirement_snapshot(requirement_for_snapshot(central_channel))
-    assert central_channel.requirement.version == 1
+def test_first_version_stores_the_snapshot_of_a_new_channel(partner_org, food, fda):
+    chiang_mai = factories.ProvinceFactory(code="50")
+    channel = factories.ChannelFactory(
+        partner=partner_org,
+        code="central-north",
+        kind="modern_trade",
+        nationwide=False,
+        provinces=[chiang_mai],
+        requirement={"categories": [food], "min_star_level": 3, "notes_en": "Chilled only"},
+        certificate_rules=[{"mode": "all", "certification_types": [fda], "categories": []}],
+    )
+
+    version = RequirementVersion.objects.get(channel=channel)
+
+    # Written out, not worked out again with requirement_snapshot: the stored version is what
+    # the engine reads, so it is checked against the agreed shape itself.
+    assert version.snapshot == {
+        "channel": "central-north",
+        "partner": "central",
+        "version": 1,
+        "kind": "modern_trade",
+        "nationwide": False,
+        "provinces": ["50"],
+        "categories": ["food"],
+        "subcategories": [],
+        "producer_types": [],
+        "min_stars": 3,
+        "gtin_required": False,
+        "min_shelf_life_days": None,
+        "min_monthly_capacity": None,
+        "max_lead_time_days": None,
+        "price_min": None,
+        "price_max": None,
+        "certificate_rules": [{"mode": "all", "types": ["fda"], "categories": []}],
+        "preferred": [],
+    }
+    assert (version.number, version.note, version.notes_en) == (1, "factory", "Chilled only")
+    assert channel.requirement.version == 1

@@ -24,6 +24,7 @@ __all__ = [
     "ProducerFactory",
     "ProductFactory",
     "ProductPhotoFactory",
+    "RegisterRecordFactory",
     "StarsTypeFactory",
     "jpeg_bytes",
     "valid_national_id",
@@ -70,6 +71,23 @@ class ProducerFactory(factory.django.DjangoModelFactory):
     privacy_consented_at = factory.LazyFunction(lambda: dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     status = ProducerStatus.SUBMITTED
     registration_step = 4
+
+
+class RegisterRecordFactory(ProducerFactory):
+    """A producer brought in from the national register: verified, with no account yet."""
+
+    class Meta:
+        model = Producer
+        django_get_or_create = ()
+
+    user = None
+    status = ProducerStatus.VERIFIED
+    privacy_consent_version = ""  # nobody has accepted the notice for it yet
+    privacy_consented_at = None
+    community_roles = factory.LazyFunction(list)
+    register_key_hash = factory.LazyAttribute(
+        lambda o: national_id_hash(f"register:{o.national_id}")
+    )
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,13 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 
 from otop_portal.models import User
-from producers.models import NationalIdView, Producer, ProducerEvent
+from producers.models import (
+    CERTIFICATION_FIELDS,
+    PRODUCT_FIELDS,
+    NationalIdView,
+    Producer,
+    ProducerEvent,
+)
 from producers.selectors import producer_national_id_for
 from tests import factories
 
@@ -34,6 +40,10 @@ def test_download_holds_the_data_and_the_files(client, profile, with_files):
     assert data["producer"]["national_id"] == profile.national_id
     assert data["account"]["email"] == profile.user.email
     assert len(data["products"]) == 1 and len(data["certifications"]) == 1
+    # Every field the owner fills in is in it (producers.models' field lists).
+    assert set(PRODUCT_FIELDS) <= data["products"][0].keys()
+    assert set(CERTIFICATION_FIELDS) <= data["certifications"][0].keys()
+    assert data["products"][0]["category"] == with_files[0].category.code
     names = archive.namelist()
     assert any(n.startswith("photos/") for n in names)
     assert any(n.startswith("certificates/") for n in names)
@@ -95,6 +105,11 @@ def test_an_erased_national_id_can_register_again(profile, producer):
         data={"producer_type": "single_owner", "name_th": "ใหม่", "national_id": number},
         by=newcomer,
     )
+    # The newcomer holds the number now, and is the only one found by it.
+    saved = Producer.objects.get(user=newcomer)
+    assert saved.national_id == number
+    assert saved.national_id_hash == services.national_id_hash(number)
+    assert list(Producer.objects.filter(national_id_hash=saved.national_id_hash)) == [saved]
 
 
 def test_demo_producer_loads_once(db):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from matching.exports import exports_remove_old_files
+from matching.officer.exports import exports_remove_old_files
 
 
 class Command(BaseCommand):

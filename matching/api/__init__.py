@@ -1,0 +1,1 @@
+"""Match results and referrals over the API, one module per resource."""

@@ -1,0 +1,133 @@
+"""Reads of the partner portal: the shortlist, a referred product's page, and the producer's
+contact details once the partner has taken the product on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from matching.engine import compile_channel, explain
+from matching.models import MatchResult, ReferralEvent
+from matching.selectors import product_facts, referrals_visible_to
+from matching.words import describe_check
+from partners.models import ContactView, RequirementVersion
+from partners.sentences import NameBook
+from producers.models import Certification, CertificationStatus, ProductPhoto
+from producers.selectors import covering, current_on
+
+# --- The partner portal: the shortlist and a referred product's page ---------------------------
+
+# What the shortlist's state tabs group: "ended" is withdrawn or lapsed after it was sent.
+SHORTLIST_STATES = ("sent", "accepted", "declined", "listed", "ended")
+ENDED_STATES = ("withdrawn", "lapsed")
+# Contact details are shown once the partner has taken the product on (PDPA: data minimisation).
+CONTACT_STATES = ("accepted", "listed")
+
+
+def partner_shortlist(user) -> QuerySet:
+    """The referrals sent to the member's partner (and what became of them), with what the list
+    shows joined in: `score` and `star_level` from the pair's stored match result, `sent_at` the
+    last time it was sent, and the product's photos prefetched. A fixed number of queries
+    whatever the page size. Unordered (the filter set orders)."""
+    result = MatchResult.objects.filter(
+        product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id")
+    )
+    sent = ReferralEvent.objects.filter(referral_id=OuterRef("pk"), to_state="sent").order_by(
+        "-created_at", "-pk"
+    )
+    return (
+        referrals_visible_to(user)
+        .select_related("product__subcategory")
+        .annotate(
+            score=Subquery(result.values("score")[:1]),
+            star_level=Subquery(result.values("star_level")[:1]),
+            sent_at=Coalesce(Subquery(sent.values("created_at")[:1]), F("created_at")),
+        )
+        .prefetch_related(
+            Prefetch(
+                "product__photos",
+                queryset=ProductPhoto.objects.order_by("position", "pk"),
+                to_attr="ordered_photos",
+            )
+        )
+    )
+
+
+def partner_state_counts(user) -> dict[str, int]:
+    """How many of the partner's referrals are in each of SHORTLIST_STATES. One query."""
+    rows = (
+        referrals_visible_to(user)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    counts = dict.fromkeys(SHORTLIST_STATES, 0)
+    for state, n in rows:
+        counts["ended" if state in ENDED_STATES else state] += n
+    return counts
+
+
+def partner_referral(user, pk: int):
+    """One referral of the member's partner for its page, with the product's photos, category
+    and producer. Raises Referral.DoesNotExist when it is not theirs (or does not exist)."""
+    return partner_shortlist(user).select_related("product__producer__user").get(pk=pk)
+
+
+def product_certificates(product) -> list:
+    """The product's current verified certificates (its own and the producer's), soonest
+    expiry last. One query."""
+    today: dt.date = timezone.localdate()
+    return list(
+        Certification.objects.filter(
+            producer_id=product.producer_id, status=CertificationStatus.VERIFIED
+        )
+        .filter(covering(product), current_on(today))
+        .select_related("type")
+        .distinct()
+        .order_by("type__sort_order", "type__code", "pk")
+    )
+
+
+def referral_explanation(referral) -> dict[str, Any] | None:
+    """Why the product fits the referral's channel, now: the engine's checks in the reader's
+    language, with the score. None when the product or the channel is no longer matched."""
+    snapshot = (
+        RequirementVersion.objects.filter(
+            channel_id=referral.channel_id, number=F("channel__requirement__version")
+        )
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    facts = product_facts([referral.product_id], today)
+    if snapshot is None or not facts:
+        return None
+    result, checks, _steps = explain(compile_channel(snapshot), facts[0], today)
+    names = NameBook()
+    return {
+        "result": result,
+        "checks": [(check.outcome, describe_check(check, names)) for check in checks],
+    }
+
+
+def producer_contact_for(viewer, referral, *, via: str = "page") -> dict[str, Any] | None:
+    """The producer's personal contact details for a partner member, only once their partner
+    has accepted the referral (None before). Every time they are shown the view is recorded
+    (partners.models.ContactView), as the national ID's views are."""
+    if referral.state not in CONTACT_STATES:
+        return None
+    producer = referral.product.producer
+    ContactView.objects.create(referral=referral, viewer=viewer, via=via)
+    return {
+        # A register record not claimed yet has no account: phone and LINE only.
+        "person": producer.user.full_name if producer.user else "",
+        "phone": producer.phone,
+        "line_id": producer.line_id,
+        "email": producer.user.email if producer.user else "",
+        "producer": producer,
+    }
