@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema_field
 
 from matching.models import MatchResult, Referral, ReferralState
+from otop_portal.filters import IntegerFilter, StrictBooleanFilter
 from otop_portal.models import Province, Role
 from otop_portal.search import thai_search
 from partners.models import Channel, Partner, PartnerStatus
@@ -135,7 +136,7 @@ STAR_CHOICES = [(n, lazy(_stars_or_more, str)(n)) for n in range(1, 6)]
 
 
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100})
-class ScoreFilter(django_filters.NumberFilter):
+class ScoreFilter(IntegerFilter):
     """A number box on the page; an integer 0-100 in the schema."""
 
 
@@ -214,7 +215,7 @@ class MatchResultApiFilter(MatchResultFilter):
     """The same, and `eligible`: the API lists near misses too; the officers' page lists only
     eligible pairs (the candidates), so the page has no such field."""
 
-    eligible = django_filters.BooleanFilter(
+    eligible = StrictBooleanFilter(
         label=_("Eligible"), help_text=_("true: eligible pairs only; false: the others.")
     )
 

@@ -10,7 +10,7 @@ from otop_portal.models import Province, User
 
 class MeSerializer(serializers.ModelSerializer):
     provinces = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    partner = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    partner = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = User

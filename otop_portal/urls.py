@@ -1,12 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from otop_portal import api, views
+from otop_portal import api, api_errors, views
 
 # The admin login goes through allauth's login, so its rate limits protect it too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -25,6 +25,9 @@ api_v1 = (
     ],
     "api",
 )
+
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -49,6 +52,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ (an unknown path, an id such as 0.5) is a JSON 404, DEBUG or not.
+    re_path(r"^api/", api_errors.api_not_found),
     path("admin/", admin.site.urls),
 ]
 

@@ -14,12 +14,13 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, parsers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from otop_portal.filters import StrictBooleanFilter
 from otop_portal.models import Province, Role
 from partners.models import (
     Channel,
@@ -74,6 +75,8 @@ def _api_error(exc: DjangoValidationError) -> ApiValidationError:
 
 class CanEditOrReadOnly(BasePermission):
     """Anyone reads; writing needs an account, and partners.permissions.can_edit_partner."""
+
+    anonymous_methods = SAFE_METHODS  # the schema marks reads as needing no credentials
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or bool(
@@ -203,6 +206,8 @@ class ChannelFilter(django_filters.FilterSet):
     province = django_filters.CharFilter(
         method="serves_province", label="serves this province code (or the whole country)"
     )
+    nationwide = StrictBooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Channel
@@ -357,8 +362,8 @@ class RequirementVersionSerializer(serializers.ModelSerializer):
 class RequirementFilter(ChannelFilter):
     partner = django_filters.CharFilter(field_name="channel__partner__code", label="partner code")
     kind = django_filters.ChoiceFilter(field_name="channel__kind", choices=ChannelKind.choices)
-    nationwide = django_filters.BooleanFilter(field_name="channel__nationwide")
-    is_active = django_filters.BooleanFilter(field_name="channel__is_active")
+    nationwide = StrictBooleanFilter(field_name="channel__nationwide")
+    is_active = StrictBooleanFilter(field_name="channel__is_active")
 
     class Meta:
         model = ChannelRequirement
@@ -420,6 +425,9 @@ class RequirementViewSet(
     serializer_class = RequirementSerializer
     permission_classes = [CanEditOrReadOnly]
     filterset_class = RequirementFilter
+    # JSON only: the rules and preferred criteria are lists of objects, which form data cannot
+    # carry (DRF would read them as absent and keep the old ones).
+    parser_classes = [parsers.JSONParser]
     lookup_field = "channel__code"
     lookup_url_kwarg = "channel"
 

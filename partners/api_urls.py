@@ -3,13 +3,13 @@
 feed, API keys)."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from otop_portal.routers import ApiRouter
 from partners import api
 from partners.portal import feeds_api, lists_api, settings_api
 from partners.portal.api import ShortlistViewSet
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("partners", api.PartnerViewSet, basename="partner")
 router.register("channels", api.ChannelViewSet, basename="channel")
 router.register("requirements", api.RequirementViewSet, basename="requirement")

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from otop_portal.api_errors import Conflict
+from otop_portal.api_schema import RefusalSerializer
 from otop_portal.models import Province, Role
 from producers import selectors, services, validators
 from producers.filters import CertificationFilter, ProductFilter, ProductPhotoFilter
@@ -256,7 +265,23 @@ class ProductSerializer(serializers.ModelSerializer):
         return validators.validate_gtin(value) if value else ""
 
 
+PRODUCT_IS_REFERRED = gettext_lazy(
+    "This product has been put forward to partners, so it is kept with its history. Set its "
+    "status to “Discontinued” instead."
+)
+
+
 @extend_schema(tags=["producer"])
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            409: OpenApiResponse(
+                RefusalSerializer, description="It has referrals: it is kept (discontinue it)."
+            ),
+        }
+    )
+)
 class ProductViewSet(OwnProducerMixin, viewsets.ModelViewSet):
     """The producer's own products."""
 
@@ -291,6 +316,13 @@ class ProductViewSet(OwnProducerMixin, viewsets.ModelViewSet):
             )
         except DjangoValidationError as error:
             raise _drf_error(error) from None
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            # Referrals (and their history) point at it: they are kept, and so is the product.
+            raise Conflict(PRODUCT_IS_REFERRED) from None
 
 
 @extend_schema(tags=["producer"])

@@ -1,11 +1,11 @@
 """API routes of the producers app, mounted under /api/v1/ in the "api" namespace."""
 
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
 
+from otop_portal.routers import ApiRouter
 from producers import api
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("products", api.ProductViewSet, basename="product")
 router.register("product-photos", api.ProductPhotoViewSet, basename="product-photo")
 router.register("certifications", api.CertificationViewSet, basename="certification")

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from otop_portal.filters import IntegerFilter
 from producers.models import (
     Certification,
     CertificationScope,
@@ -52,7 +53,7 @@ class CertificationFilter(django_filters.FilterSet):
     expires_before = django_filters.DateFilter(
         field_name="expires_on", lookup_expr="lte", label="expires on or before (YYYY-MM-DD)"
     )
-    product = django_filters.NumberFilter(field_name="products", label="covers this product (id)")
+    product = IntegerFilter(field_name="products", label="covers this product (id)")
 
     class Meta:
         model = Certification

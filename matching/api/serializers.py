@@ -22,6 +22,7 @@ from matching.selectors import (
     person_shown_to,
     products_proposable_by,
 )
+from otop_portal.api_schema import RefusalSerializer  # noqa: F401 - re-exported
 from otop_portal.models import Role
 from partners.models import Channel
 from producers.models import Product
@@ -128,6 +129,18 @@ class ReferralEventSerializer(serializers.ModelSerializer):
         return person_shown_to(self.context["request"].user, obj.actor)
 
 
+def decline_code_field() -> serializers.ChoiceField:
+    """The partner's reason code as read back: empty until it declines (the schema says so)."""
+    return serializers.ChoiceField(choices=DeclineReason.choices, allow_blank=True, read_only=True)
+
+
+def listing_url_field() -> serializers.CharField:
+    """The listing's address as read back: empty until it is listed, so not always a URI."""
+    return serializers.CharField(
+        read_only=True, help_text="The product's page in the partner's shop; empty until listed."
+    )
+
+
 class ReferralSerializer(serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", read_only=True)
     product_name = serializers.CharField(
@@ -149,6 +162,8 @@ class ReferralSerializer(serializers.ModelSerializer):
         source="get_state_display", read_only=True, help_text="The state in words."
     )
     proposed_by = serializers.SerializerMethodField(help_text="A name, as in `events[].by`.")
+    decline_code = decline_code_field()
+    listing_url = listing_url_field()
 
     class Meta:
         model = Referral
@@ -373,10 +388,6 @@ class ReferralBulkProposeOutcomeSerializer(serializers.Serializer):
     refused = ReferralBulkRefusedPairSerializer(
         many=True, help_text="The others, each with the reason."
     )
-
-
-class RefusalSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, in the request's language.")
 
 
 class InvalidRequestSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, viewsets
 
+from matching.api.serializers import decline_code_field, listing_url_field
 from matching.models import Referral
 from otop_portal.models import Role
 from partners.portal.filters import PartnerReferralFilter
@@ -78,6 +79,8 @@ class ShortlistSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="Current verified OTOP stars, if any."
     )
     sent_at = serializers.DateTimeField(read_only=True, help_text="When it was sent to you.")
+    decline_code = decline_code_field()
+    listing_url = listing_url_field()
 
     class Meta:
         model = Referral

@@ -43,6 +43,29 @@ class FeedPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request) -> int:
+        """A page_size that is not a whole number of at least 1 is refused (400), not quietly
+        replaced by the default; above max_page_size it is capped."""
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        try:
+            size = serializers.IntegerField(min_value=1).run_validation(raw)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({self.page_size_query_param: error.detail}) from None
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Rows per page, {self.page_size} unless given; at most {self.max_page_size} "
+                    "(larger asks are capped)."
+                )
+        return parameters
+
 
 class FeedCertificateSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="The certificate type's code (fda, tcps, halal …).")

@@ -24,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from matching.api.serializers import RefusalSerializer  # one "Refusal" component in the schema
+from otop_portal.api_schema import RefusalSerializer  # one "Refusal" component in the schema
 from otop_portal.models import Role
 from partners.models import SavedList
 from partners.portal.saved_lists import (
@@ -342,7 +342,7 @@ class SavedListViewSet(
     @action(
         detail=True,
         methods=["delete"],
-        url_path=r"items/(?P<product>[0-9]+)",
+        url_path="items/<int:product>",
         url_name="remove-item",
     )
     def remove_item(self, request, pk=None, product=None):

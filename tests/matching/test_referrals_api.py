@@ -613,7 +613,7 @@ def test_the_schema_documents_every_action_with_its_refusals(client):
         operation = schema["paths"][f"/api/v1/referrals/{{id}}/{name}/"]["post"]
         assert operation["tags"] == ["referrals"]
         assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
-    reject = schema["components"]["schemas"]["ReferralReject"]
+    reject = schema["components"]["schemas"]["ReferralRejectRequest"]
     assert reject["required"] == ["note"]
     for path in ("/api/v1/referrals/bulk/", "/api/v1/referrals/bulk-propose/"):
         assert schema["paths"][path]["post"]["requestBody"]["content"]["application/json"][
