@@ -354,7 +354,10 @@ def _worker_env(database_url: str) -> dict:
         **os.environ,
         "DATABASE_URL": database_url,
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "DJANGO_DEBUG": "true",
+        # DEBUG off, as in production: with it on every worker keeps each SQL statement it
+        # runs in connection.queries (the bench's own phases turn it off after setup).
+        "DJANGO_DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 40),
     }
 
 
