@@ -14,11 +14,14 @@ from producers.models import private_storage
 
 
 class MatchResult(models.Model):
+    # No index of their own: one_result_per_pair (product, channel) and match_channel_rank
+    # (channel, …) lead with these columns already, and each extra index is written for every
+    # stored row (docs/performance.md, findings 3-4).
     product = models.ForeignKey(
-        "producers.Product", on_delete=models.CASCADE, related_name="match_results"
+        "producers.Product", on_delete=models.CASCADE, related_name="match_results", db_index=False
     )
     channel = models.ForeignKey(
-        "partners.Channel", on_delete=models.CASCADE, related_name="match_results"
+        "partners.Channel", on_delete=models.CASCADE, related_name="match_results", db_index=False
     )
     eligible = models.BooleanField(_("eligible"))
     score = models.PositiveSmallIntegerField(_("score"))
@@ -29,6 +32,8 @@ class MatchResult(models.Model):
     star_level = models.PositiveSmallIntegerField(_("star level"), null=True, blank=True)
     requirement_version = models.PositiveIntegerField(_("requirement version"))
     fingerprint = models.BigIntegerField(_("fingerprint of the product facts"))
+    # A re-score rewrites a row only when the result changed (services.CHANGES): these two say
+    # when it last changed, which is also the last day it was scored as it stands.
     as_of = models.DateField(_("as of"))
     computed_at = models.DateTimeField(_("computed on"), auto_now=True)
     # When the pair last became eligible; kept while it stays eligible (re-scores do not reset
@@ -276,3 +281,87 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_name}.{self.format} ({self.status})"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Finished with errors")
+    SUPERSEDED = "superseded", _("Replaced by a newer run")
+
+
+class RematchRun(models.Model):
+    """A full re-score (or one channel's) spread over the task workers as ranges of product
+    ids. Written only through matching.runs; the last range to finish does the run's end (the
+    stale-result cleanup and the referral lapse) once, under this row's lock."""
+
+    # "all", or "channel:<id>": at most one unfinished run per key (a second start joins it).
+    key = models.CharField(_("what"), max_length=64)
+    channel_ids = models.JSONField(_("channels"), null=True, blank=True)  # None: every channel
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    # A range not heard from for this long is taken over by another worker (a killed worker
+    # loses nothing). Each range reports after every chunk of products.
+    lease_seconds = models.PositiveIntegerField(_("lease (seconds)"), default=120)
+    ranges_total = models.PositiveIntegerField(_("ranges"), default=0)
+    ranges_done = models.PositiveIntegerField(_("ranges done"), default=0)
+    products = models.PositiveIntegerField(_("products"), default=0)
+    pairs = models.BigIntegerField(_("pairs scored"), default=0)
+    written = models.BigIntegerField(_("results written"), default=0)
+    eligible = models.BigIntegerField(_("eligible pairs"), default=0)
+    removed = models.PositiveIntegerField(_("stale results removed"), default=0)
+    lapsed = models.PositiveIntegerField(_("referrals lapsed"), default=0)
+    # When a check for ranges left by a dead worker is due (one queued check per run).
+    check_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("re-scoring run")
+        verbose_name_plural = _("re-scoring runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(status="running"),
+                name="one_unfinished_run_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.key} {self.ranges_done}/{self.ranges_total} ({self.status})"
+
+
+class RangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    CLAIMED = "claimed", _("Being scored")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class RematchRange(models.Model):
+    """Products first_id <= id <= last_id (None: no upper bound) of a run; claimed by one
+    worker at a time (SELECT … FOR UPDATE SKIP LOCKED), with a lease it renews as it goes."""
+
+    run = models.ForeignKey(RematchRun, on_delete=models.CASCADE, related_name="ranges")
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=RangeStatus.choices, default="pending")
+    attempts = models.PositiveSmallIntegerField(default=0)  # also the claim's token
+    worker = models.CharField(max_length=128, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    products = models.PositiveIntegerField(default=0)
+    pairs = models.BigIntegerField(default=0)
+    written = models.BigIntegerField(default=0)
+    eligible = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "first_id"]
+        indexes = [models.Index(fields=["run", "status"], name="rematch_range_run_status")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.first_id}..{self.last_id or ''} ({self.status})"

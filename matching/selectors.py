@@ -61,10 +61,15 @@ def product_facts(product_ids: Iterable[int], as_of: dt.date) -> list[ProductFac
     return _facts_from_rows(rows, as_of)
 
 
-def iter_product_facts(as_of: dt.date, *, chunk: int = 2000) -> Iterator[list[ProductFacts]]:
-    """Every matchable product's facts, a chunk at a time (keyset by id: memory stays flat)."""
-    last = 0
+def iter_product_facts(
+    as_of: dt.date, *, chunk: int = 2000, first_id: int = 0, last_id: int | None = None
+) -> Iterator[list[ProductFacts]]:
+    """Every matchable product's facts (or those with first_id <= id <= last_id), a chunk at a
+    time (keyset by id: memory stays flat)."""
+    last = first_id - 1
     base = matchable_products().order_by("id").values_list(*PRODUCT_COLUMNS)
+    if last_id is not None:
+        base = base.filter(id__lte=last_id)
     while True:
         rows = list(base.filter(id__gt=last)[:chunk])
         if not rows:

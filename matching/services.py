@@ -48,6 +48,10 @@ COLUMNS = (
     "computed_at",
     "eligible_since",
 )
+# A stored row is rewritten only when one of these differs: the rest (as_of, computed_at) then
+# say when the result last changed. An unchanged re-score writes nothing (docs/performance.md,
+# issue 14): no dead rows, no index entries, no WAL.
+CHANGES = ("eligible", "score", "failed", "star_level", "requirement_version", "fingerprint")
 VALUES_BATCH = 500  # rows per multi-row INSERT (12 parameters each; SQLite allows 32,766)
 COPY_FROM = 2000  # on PostgreSQL, batches this large go through COPY (bench/: 3.5x faster)
 _TEMP = "matching_result_in"
@@ -56,7 +60,8 @@ _TEMP = "matching_result_in"
 @dataclass
 class RematchSummary:
     products: int = 0
-    pairs: int = 0
+    pairs: int = 0  # scored
+    written: int = 0  # stored because they were new or changed
     eligible: int = 0
     removed: int = 0
     lapsed: int = 0
@@ -65,11 +70,15 @@ class RematchSummary:
     def __str__(self) -> str:
         rate = self.pairs / self.seconds if self.seconds else 0
         return (
-            f"{self.pairs:,} pairs scored ({self.products:,} products), {self.eligible:,} "
-            f"eligible, {self.removed:,} stale results removed, {self.lapsed:,} referrals "
-            f"lapsed, {self.seconds:.1f} s "
+            f"{self.pairs:,} pairs scored ({self.products:,} products), {self.written:,} "
+            f"written (new or changed), {self.eligible:,} eligible, {self.removed:,} stale "
+            f"results removed, {self.lapsed:,} referrals lapsed, {self.seconds:.1f} s "
             f"({rate:,.0f} pairs/s)"
         )
+
+    def add(self, other: RematchSummary) -> None:
+        for name in ("products", "pairs", "written", "eligible", "removed", "lapsed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def _rows_for(
@@ -110,16 +119,43 @@ def _upsert_sql(source: str) -> str:
         f"THEN COALESCE({table}.eligible_since, excluded.eligible_since) "
         f"ELSE excluded.eligible_since END"
     )
+    stored = ", ".join(f"{table}.{c}" for c in CHANGES)
+    scored = ", ".join(f"excluded.{c}" for c in CHANGES)
+    # SQLite spells IS DISTINCT FROM as IS NOT (row values, NULL-safe as well).
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     return (
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) {source} "
-        f"ON CONFLICT (product_id, channel_id) DO UPDATE SET {sets}"
+        f"ON CONFLICT (product_id, channel_id) DO UPDATE SET {sets} "
+        f"WHERE ({stored}) {distinct} ({scored})"
     )
 
 
-def _upsert(rows: list[tuple]) -> None:
-    """Insert or update result rows (call inside a transaction)."""
+READ_BACK = 1000  # product ids per query when reading the stored results back
+_COMPARED = tuple(COLUMNS.index(c) for c in CHANGES)
+
+
+def _changed(rows: list[tuple]) -> list[tuple]:
+    """The rows whose stored result is missing or differs (CHANGES), read back in a query per
+    1,000 products. Cheaper than letting the upsert find out: on SQLite an upsert that changes
+    nothing costs as much as one that does, and on PostgreSQL ON CONFLICT locks every row it
+    meets (a WAL record and a dirty page each) even when its WHERE then skips it."""
+    product_ids = sorted({row[0] for row in rows})
+    stored: dict[tuple[int, int], tuple] = {}
+    for start in range(0, len(product_ids), READ_BACK):
+        batch = product_ids[start : start + READ_BACK]
+        found = MatchResult.objects.filter(product_id__in=batch).values_list(
+            "product_id", "channel_id", *CHANGES
+        )
+        stored.update(((pid, cid), rest) for pid, cid, *rest in found)
+    return [row for row in rows if stored.get((row[0], row[1])) != [row[i] for i in _COMPARED]]
+
+
+def _upsert(rows: list[tuple]) -> int:
+    """Insert or update result rows (call inside a transaction); a row whose result did not
+    change is left alone. Returns how many rows were written (inserted or changed)."""
+    rows = _changed(rows)
     if not rows:
-        return
+        return 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
             table = MatchResult._meta.db_table
@@ -135,15 +171,18 @@ def _upsert(rows: list[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(_upsert_sql(f"SELECT {cols} FROM {_TEMP}"))  # noqa: S608
-            return
+            return cursor.rowcount
         ops = connection.ops
         as_of = ops.adapt_datefield_value(rows[0][9])
         now = ops.adapt_datetimefield_value(rows[0][10])
         one = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+        written = 0
         for start in range(0, len(rows), VALUES_BATCH):
             batch = rows[start : start + VALUES_BATCH]
             params = [v for row in batch for v in (*row[:9], as_of, now, now if row[2] else None)]
             cursor.execute(_upsert_sql("VALUES " + ", ".join([one] * len(batch))), params)
+            written += cursor.rowcount
+        return written
 
 
 def rematch_products(product_ids: Iterable[int], *, as_of: dt.date | None = None) -> RematchSummary:
@@ -168,10 +207,13 @@ def rematch_products(product_ids: Iterable[int], *, as_of: dt.date | None = None
             ~Q(channel_id__in=[cid for cid, _ch in channels]) | Q(product_id__in=unmatched)
         )
         summary.removed = stale.delete()[0]
-        _upsert(rows)
+        summary.written = _upsert(rows)
     summary.lapsed = referrals_lapse(product_ids=ids)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+Progress = Callable[[int, int], None]  # (products done, rows written) since the last call
 
 
 def rematch_all(
@@ -179,36 +221,72 @@ def rematch_all(
     channel_ids: set[int] | None = None,
     as_of: dt.date | None = None,
     chunk: int = 2000,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> RematchSummary:
-    """Re-score every matchable product against every matched channel (or only `channel_ids`),
-    a chunk of products per transaction so memory stays flat and readers are never blocked.
-    Results of channels or products that are no longer matched are removed."""
+    """Re-score every matchable product against every matched channel (or only `channel_ids`)
+    in this process, a chunk of products per transaction so memory stays flat and readers are
+    never blocked. Results of channels or products that are no longer matched are removed.
+    (matching.runs spreads the same work over the task workers.)"""
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
+    summary = rematch_range(channel_ids=channel_ids, as_of=as_of, chunk=chunk, progress=progress)
+    rematch_finish(channel_ids=channel_ids, summary=summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def rematch_range(
+    *,
+    first_id: int = 0,
+    last_id: int | None = None,
+    channel_ids: set[int] | None = None,
+    as_of: dt.date,
+    chunk: int = 2000,
+    progress: Progress | None = None,
+) -> RematchSummary:
+    """Score the matchable products with first_id <= id <= last_id (None: no upper bound)
+    against the matched channels (or only `channel_ids`) and store what changed, a chunk per
+    transaction. `progress` is called after each chunk; it may raise to stop the work (a
+    worker that lost its claim). Removes nothing and lapses nothing: see rematch_finish."""
+    started = time.perf_counter()
     channels = active_channels()
     if channel_ids is not None:
         channels = [(cid, ch) for cid, ch in channels if cid in channel_ids]
     summary = RematchSummary()
-    for facts_chunk in iter_product_facts(as_of, chunk=chunk):
+    facts_chunks = iter_product_facts(as_of, chunk=chunk, first_id=first_id, last_id=last_id)
+    for facts_chunk in facts_chunks:
         now = timezone.now()
         rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
         with transaction.atomic():
-            _upsert(rows)
+            written = _upsert(rows)
         summary.products += len(facts_chunk)
         summary.pairs += len(rows)
+        summary.written += written
         summary.eligible += sum(r[2] for r in rows)
         if progress:
-            progress(len(facts_chunk))
+            progress(len(facts_chunk), written)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def rematch_finish(
+    *, channel_ids: set[int] | None, summary: RematchSummary, analyze: bool = True
+) -> None:
+    """The end of a full re-score, once: remove the results of channels and products that are
+    no longer matched, lapse the referrals whose pair is no longer eligible, and refresh the
+    planner's statistics. Fills in summary.removed and summary.lapsed."""
     summary.removed = _remove_unmatched(channel_ids)
     summary.lapsed = referrals_lapse()
+    if analyze:
+        analyze_results()
+
+
+def analyze_results() -> None:
     if connection.vendor == "postgresql":
-        # Fresh planner statistics after rewriting the table: with stale ones the one-product
+        # Fresh planner statistics after a full re-score: with stale ones the one-product
         # delete was planned for 130,000 rows and JIT-compiled (bench/: p95 34 ms -> 10.7 ms).
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {MatchResult._meta.db_table}")
-    summary.seconds = time.perf_counter() - started
-    return summary
 
 
 def _remove_unmatched(channel_ids: set[int] | None) -> int:

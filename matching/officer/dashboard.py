@@ -730,6 +730,15 @@ def _fresh_or_stale(key: str, seconds: int, compute) -> tuple[Figures, dt.dateti
     return found
 
 
+def _rescoring():
+    """How far the latest re-scoring run is (matching.runs), for the officers to see whether
+    the results they read are being refreshed. Two queries; None before the first run."""
+    from matching.runs import latest_runs, run_progress
+
+    runs = latest_runs(1)
+    return run_progress(runs[0]) if runs else None
+
+
 @role_required(Role.OFFICER, Role.ADMIN)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The four charts of the officer's provinces (or one province of theirs); with
@@ -752,6 +761,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "matching/dashboard.html",
         {
+            "rescoring": _rescoring(),
             "form": form,
             "charts": charts,
             "province": province,

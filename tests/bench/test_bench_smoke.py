@@ -149,6 +149,24 @@ def test_the_partner_portal_is_measured(reviewed):
         assert _timed(data[f"feed_{fmt}"]) and data[f"feed_{fmt}"]["value"] > 0
 
 
+def test_the_rescoring_measurements_of_issue_14_return_numbers(seeded):
+    """The workers phase is left out: its db_worker processes cannot reach the test database
+    (tests/matching/test_rematch_workers.py runs real workers on PostgreSQL)."""
+    first = bench_run.measure_rescore()
+    assert bench_run.measure_rescore()["written"] == 0
+    engine = bench_run.measure_engine()
+    assert engine["pairs"] == first["pairs"]
+    assert _numbers(engine["read_s"], engine["engine_s"])
+    copy = bench_run.measure_copyfloor()
+    assert copy["pairs"] == first["pairs"] and _numbers(copy["write_s"])
+    assert bench_run.bump_requirement_versions()["channels"] == 12
+    changed = bench_run.measure_rescore()
+    assert changed["written"] == changed["pairs"]
+    single = bench_run.measure_single_changed(n=3)
+    assert single["written"] == 3 * 12 and _numbers(single["p95_ms"])
+    assert _numbers(bench_run.vacuum()["seconds"])
+
+
 def test_the_prototype_writes_the_rows_that_rematch_all_writes(seeded):
     """bench/prototype.py imports matching.services' rows and upsert: same results, and an
     eligible pair gets its eligible_since as in rematch_all."""

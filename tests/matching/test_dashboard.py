@@ -420,3 +420,20 @@ def test_cached_figures_are_worked_out_by_one_visit_while_the_others_show_the_pr
     monkeypatch.setattr(dashboard, "REFRESH_LOCK_SECONDS", 0.2)
     assert dashboard._fresh_or_stale("none", 300, compute)[0] == "figures 3"  # waited, then
     assert made == [1, 1, 1]
+
+
+# --- Re-scoring runs (issue 14) -----------------------------------------------------------------
+
+
+def test_the_dashboard_shows_how_far_the_latest_rescoring_run_is(client, officer):
+    from matching.runs import rematch_run, rematch_run_start
+
+    client.force_login(officer)
+    assert 'data-testid="rescoring"' not in client.get(URL).content.decode()
+    _products(3)
+    rematch_run(range_size=2)
+    page = client.get(URL).content.decode()
+    assert 'data-testid="rescoring"' in page and '<progress max="2" value="2"' in page
+    rematch_run_start(range_size=2)
+    page = client.get(URL).content.decode()
+    assert '<progress max="2" value="0"' in page

@@ -1,6 +1,7 @@
 """Stored results and keeping them fresh."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -172,7 +173,9 @@ def test_one_product_against_all_channels_is_a_bounded_number_of_queries(
 
 def test_rematch_command_prints_a_summary(chilli, shop, capsys):
     call_command("rematch", "--all", "--no-progress")
-    assert "1 pairs scored (1 products), 0 eligible" in capsys.readouterr().out
+    assert "1 pairs scored (1 products), 0 written (new or changed), 0 eligible" in (
+        capsys.readouterr().out
+    )
     call_command("rematch", "--channel", "shop-food", "--no-progress")
     call_command("rematch", "--product", str(chilli.pk))
     with pytest.raises(Exception, match="No channel"):
@@ -227,3 +230,243 @@ def test_a_pair_that_stays_eligible_keeps_the_date_it_became_eligible(
         chilli.price = 900
         chilli.save()
     assert _result(chilli, shop).eligible_since is None
+
+
+# --- Writing only what changed (issue 14) -------------------------------------------------------
+
+
+def _stored():
+    """Every stored result, without the columns that say when (services.COLUMNS[:9])."""
+    from matching.services import COLUMNS
+
+    return sorted(MatchResult.objects.values_list(*COLUMNS[:9]))
+
+
+def test_a_rescore_with_unchanged_inputs_writes_nothing(chilli, shop):
+    factories.ProductFactory.create_batch(3, category=factories.CategoryFactory(code="food"))
+    rematch_all()
+    stamps = dict(MatchResult.objects.values_list("pk", "computed_at"))
+    summary = rematch_all()
+    assert (summary.pairs, summary.written) == (4, 0)
+    assert dict(MatchResult.objects.values_list("pk", "computed_at")) == stamps
+    assert rematch_products([chilli.pk]).written == 0
+
+
+def test_only_the_pairs_whose_result_changed_are_written(chilli, shop, monkeypatch):
+    """Through both write paths: VALUES batches, and on PostgreSQL COPY plus one upsert."""
+    from matching import services
+
+    other = factories.ChannelFactory(code="shop-any")
+    rematch_all()
+    for copy_from in (services.COPY_FROM, 1):
+        monkeypatch.setattr(services, "COPY_FROM", copy_from)
+        # Behind the hooks' back: the price leaves shop's band; the other channel has none.
+        type(chilli).objects.filter(pk=chilli.pk).update(price=900)
+        summary = rematch_all()
+        assert summary.pairs == 2
+        # shop: the price gate fails; the other channel: only the fingerprint changes.
+        assert summary.written == 2
+        assert _result(chilli, shop).failed & 1 << Criterion.PRICE
+        assert rematch_all().written == 0
+        type(chilli).objects.filter(pk=chilli.pk).update(price=120)
+        assert rematch_all().written == 2
+    assert _result(chilli, other).eligible
+
+
+def test_a_new_requirement_version_rewrites_that_channels_results(chilli, shop):
+    other = factories.ChannelFactory(code="shop-any")
+    assert rematch_all().written == 1  # the new channel's pair
+    requirement_save(channel=shop, by=None, requirement_data={"price_max": 400})
+    summary = rematch_all()
+    assert summary.written == 1
+    assert _result(chilli, shop).requirement_version == 2
+    assert _result(chilli, other).requirement_version == 1
+
+
+# --- Runs split into ranges (matching.runs) ----------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(shop):
+    food = factories.CategoryFactory(code="food")
+    factories.ChannelFactory(code="shop-any")
+    products = factories.ProductFactory.create_batch(7, category=food)
+    rematch_all()
+    return products
+
+
+def test_a_split_run_stores_what_one_process_stores(catalogue):
+    from matching.models import RematchRun, RunStatus
+    from matching.runs import rematch_run
+
+    MatchResult.objects.all().delete()
+    rematch_all()
+    expected = _stored()
+    MatchResult.objects.all().delete()
+    run, created = rematch_run(range_size=2)
+    assert created and run.status == RunStatus.DONE
+    assert (run.ranges_total, run.ranges_done) == (4, 4)
+    assert (run.products, run.pairs, run.written) == (7, 14, 14)
+    assert _stored() == expected
+    assert RematchRun.objects.count() == 1
+
+
+def test_an_unchanged_split_run_writes_nothing(catalogue):
+    from matching.runs import rematch_run
+
+    run, _created = rematch_run(range_size=3)
+    assert (run.pairs, run.written) == (14, 0)
+
+
+def test_ranges_cover_every_product_id_new_ones_included(catalogue):
+    from matching.runs import rematch_run_start
+
+    run, _created = rematch_run_start(range_size=3)
+    bounds = list(run.ranges.values_list("first_id", "last_id"))
+    assert bounds[0][0] == 0 and bounds[-1][1] is None
+    assert all(prev[1] + 1 == nxt[0] for prev, nxt in itertools.pairwise(bounds))
+
+
+def test_a_second_full_run_joins_the_unfinished_one(catalogue):
+    from matching.runs import RunAlreadyRunning, rematch_run_start
+
+    first, created = rematch_run_start(range_size=3)
+    again, created_again = rematch_run_start(range_size=3)
+    assert created and not created_again and again.pk == first.pk
+    with pytest.raises(RunAlreadyRunning):
+        rematch_run_start(join=False)
+
+
+def test_a_range_whose_worker_died_is_taken_over_and_nothing_is_lost(catalogue):
+    from matching.models import RangeStatus, RunStatus
+    from matching.runs import _claim, rematch_run_start, rematch_run_work
+
+    MatchResult.objects.all().delete()
+    run, _created = rematch_run_start(range_size=3, lease_seconds=60)
+    dead = _claim(run, "host:1")  # claimed, then the worker was killed
+    assert rematch_run_work(run_id=run.pk)[0] == 2  # the lease is still running: left alone
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+    dead.range.refresh_from_db()
+    dead.range.lease_until = timezone.now() - dt.timedelta(seconds=1)
+    dead.range.save()
+
+    assert rematch_run_work(run_id=run.pk, worker="host:2")[0] == 1
+    run.refresh_from_db()
+    dead.range.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.ranges_done == 3
+    assert (dead.range.status, dead.range.attempts, dead.range.worker) == (
+        RangeStatus.DONE,
+        2,
+        "host:2",
+    )
+    assert MatchResult.objects.count() == 14
+
+
+def test_a_worker_whose_range_was_taken_over_stops_and_counts_nothing(catalogue):
+    from matching.runs import LostClaim, _claim, _complete, _renew, rematch_run_start
+    from matching.services import RematchSummary
+
+    run, _created = rematch_run_start(range_size=10, lease_seconds=60)
+    slow = _claim(run, "host:1")
+    type(slow.range).objects.filter(pk=slow.range.pk).update(
+        lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    taken = _claim(run, "host:2")
+    assert taken.range.pk == slow.range.pk and taken.token == 2
+    with pytest.raises(LostClaim):
+        _renew(run, slow)
+    assert not _complete(run.pk, slow, RematchSummary(pairs=99))
+    run.refresh_from_db()
+    assert (run.ranges_done, run.pairs) == (0, 0)
+
+
+def test_the_run_ends_once_with_the_cleanup_and_the_lapse(catalogue, shop):
+    from matching.models import ReferralEvent, ReferralState, RematchRun
+    from matching.runs import _end_if_complete, rematch_run
+
+    shop.is_active = False
+    shop.save()
+    run, _created = rematch_run(range_size=2)
+    assert run.removed == 7  # shop's results, removed at the end, once
+    assert not MatchResult.objects.filter(channel=shop).exists()
+    locked = RematchRun.objects.get(pk=run.pk)
+    assert not _end_if_complete(locked)  # a second end does nothing
+    assert not ReferralEvent.objects.filter(to_state=ReferralState.LAPSED).exists()
+
+
+def test_a_range_that_raises_goes_back_to_waiting(catalogue, monkeypatch):
+    from matching import runs
+    from matching.models import RangeStatus
+
+    run, _created = runs.rematch_run_start(range_size=10)
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runs, "score_range", broken)
+    with pytest.raises(RuntimeError):
+        runs.rematch_run_work(run_id=run.pk)
+    only = run.ranges.get()
+    assert (only.status, only.attempts) == (RangeStatus.PENDING, 1)
+    assert "boom" in only.error
+    monkeypatch.undo()
+    runs.rematch_run_work(run_id=run.pk)
+    only.refresh_from_db()
+    assert (only.status, only.attempts) == (RangeStatus.DONE, 2)
+
+
+def test_a_requirement_change_replaces_the_unfinished_run_of_that_channel(catalogue, shop):
+    from matching.models import RangeStatus, RunStatus
+    from matching.runs import rematch_run_start
+
+    old, _created = rematch_run_start(channel_ids={shop.pk}, range_size=3)
+    new, created = rematch_run_start(channel_ids={shop.pk}, range_size=3, supersede=True)
+    old.refresh_from_db()
+    assert created and new.pk != old.pk
+    assert old.status == RunStatus.SUPERSEDED
+    assert set(old.ranges.values_list("status", flat=True)) == {RangeStatus.FAILED}
+
+
+def test_rematch_command_shows_the_runs_status(catalogue, capsys):
+    from matching.runs import rematch_run_start
+
+    call_command("rematch", "--all", "--no-progress", "--range-size", "3")
+    out = capsys.readouterr().out
+    assert "Run #" in out and "(all) done: 14 pairs scored (7 products), 0 written" in out
+    rematch_run_start(range_size=3)
+    call_command("rematch", "--status")
+    out = capsys.readouterr().out
+    assert "(all) running" in out and "0/3 ranges done, 0 being scored, 0 stalled" in out
+    assert "(all) done" in out and "3/3 ranges done" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_job_gives_a_task_to_a_run_that_no_worker_is_on(settings):
+    """Every worker stopped while a run was out: the daily job queues a task for it, and a
+    worker finishes it."""
+    from matching.models import RunStatus
+    from matching.runs import _claim, rematch_run_start
+    from matching.tasks import rematch_daily
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    factories.ProductFactory.create_batch(3)
+    run, _created = rematch_run_start(range_size=2, lease_seconds=60)
+    dead = _claim(run, "host:1")
+    type(dead.range).objects.filter(pk=dead.range.pk).update(
+        lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    rematch_daily.enqueue()
+    call_command("db_worker", "--batch", "--no-reload", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.ranges_done == 2
+
+
+def test_finished_runs_are_kept_ninety_days(catalogue):
+    from matching.models import RematchRun
+    from matching.runs import rematch_run, rematch_run_start
+
+    old, _created = rematch_run(range_size=3)
+    RematchRun.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=91))
+    rematch_run_start(range_size=3)
+    assert not RematchRun.objects.filter(pk=old.pk).exists()

@@ -1,0 +1,132 @@
+"""A split re-score with two real `manage.py db_worker` processes, one of them killed mid-range:
+the stored results must be those of a single-process re-score (issue 14)."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+
+from matching.models import MatchResult, RangeStatus, RematchRun, RunStatus
+from matching.runs import rematch_run_enqueue, rematch_run_start
+from matching.services import COLUMNS, rematch_all
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import run as bench_run  # noqa: E402
+import seed as bench_seed  # noqa: E402
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL: workers in other processes share one database and claim ranges "
+            "with SKIP LOCKED (CI's PostgreSQL pass runs it)"
+        )
+    db = connection.settings_dict
+    return {
+        "dbname": db["NAME"],
+        "user": db["USER"],
+        "host": db["HOST"] or "127.0.0.1",
+        "port": db["PORT"] or 5432,
+        "password": db["PASSWORD"] or None,
+    }
+
+
+def _worker(params: dict, name: str):
+    auth = params["user"] + (f":{params['password']}" if params["password"] else "")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "otop_portal.settings",
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"postgres://{auth}@{params['host']}:{params['port']}/{params['dbname']}",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+    return bench_run.start_db_worker(name, env, interval=0.1)
+
+
+def _wait(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _stored() -> list[tuple]:
+    return sorted(MatchResult.objects.values_list(*COLUMNS[:9]))
+
+
+def _blocked_on_a_lock(watch: psycopg.Connection) -> bool:
+    rows = watch.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query LIKE %s AND pid <> pg_backend_pid()",
+        ["%matching_matchresult%"],
+    ).fetchall()
+    return bool(rows)
+
+
+def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_stores(
+    postgresql, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    bench_seed.seed(products=600, producers=200, channels=8, seed=5, log=lambda _m: None)
+    rematch_all()
+    bench_run.bump_requirement_versions()  # every stored row must now be written again
+
+    run, _created = rematch_run_start(range_size=100, lease_seconds=3)
+    first = run.ranges.order_by("first_id").first()  # claimed first, by whichever worker
+    held = MatchResult.objects.filter(product_id__gte=first.first_id, product_id__lte=first.last_id)
+    held = held.order_by("product_id", "channel_id").values_list("pk", flat=True)[:1].get()
+
+    workers = []
+    watch = psycopg.connect(**postgresql, autocommit=True)  # its own: stats are per transaction
+    lock = psycopg.connect(**postgresql, autocommit=False)
+    try:
+        # A result row of the first range, locked: its worker blocks in the upsert, mid-range.
+        lock.execute("SELECT 1 FROM matching_matchresult WHERE id = %s FOR UPDATE", [held])
+        rematch_run_enqueue(run)
+        workers = [_worker(postgresql, "one"), _worker(postgresql, "two")]
+        # Generous bounds: a worker takes 2.5 s of CPU to start, and far longer on a busy machine.
+        _wait(lambda: _blocked_on_a_lock(watch), 120, "a worker blocked in the first range")
+        first.refresh_from_db()
+        assert first.status == RangeStatus.CLAIMED
+        victim = next(w for w in workers if first.worker.endswith(f":{w.pid}"))
+        victim.kill()
+        victim.wait(5)
+        lock.rollback()
+
+        def finished():
+            run.refresh_from_db()
+            return run.status != RunStatus.RUNNING
+
+        _wait(finished, 120, "the run to finish")
+    finally:
+        lock.close()
+        watch.close()
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait(10)
+
+    first.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.ranges_done == run.ranges_total == run.ranges.count()
+    assert first.status == RangeStatus.DONE and first.attempts == 2
+    assert not first.worker.endswith(f":{victim.pid}")  # the survivor took it over
+    assert run.written == run.pairs == MatchResult.objects.count()
+    assert RematchRun.objects.count() == 1
+    split = _stored()
+
+    MatchResult.objects.all().delete()
+    rematch_all()
+    assert _stored() == split
