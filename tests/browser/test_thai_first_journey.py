@@ -23,11 +23,17 @@ CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+/")
 CE_YEAR = re.compile(r"(?<![\d.,/-])(19[5-9]\d|20\d\d)(?![\d.,/-]?\d)")
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 SCROLL_WIDTH = "document.fonts.ready.then(() => document.documentElement.scrollWidth)"
+# What sticks out past the right edge, for the failure message: tag, class and width.
+WIDE = """(w) => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > w + 1)
+  .slice(0, 8)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)"""
 
 
 def _checked(page: Page) -> None:
     """The page fits the phone, and no year a Thai reader sees is in the Christian era."""
-    assert page.evaluate(SCROLL_WIDTH) <= PHONE["viewport"]["width"], page.url
+    width = PHONE["viewport"]["width"]
+    assert page.evaluate(SCROLL_WIDTH) <= width, (page.url, page.evaluate(WIDE, width))
     text = page.locator("body").inner_text()
     assert not CE_YEAR.search(text), (page.url, CE_YEAR.findall(text))
 

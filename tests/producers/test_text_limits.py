@@ -28,6 +28,7 @@ SYSTEM_TEXT = {
     "producers.RegisterImport.failure_en",
     "producers.RegisterImportRejection.reason_th",
     "producers.RegisterImportRejection.reason_en",
+    "matching.RematchRange.error",  # the failure a worker met, written by the portal
 }
 
 
