@@ -477,6 +477,9 @@ def targets(people: People) -> list[Target]:
     word, name = quote(people.search_word), quote(people.search_name)
     return [
         Target("healthz", "", "/healthz"),
+        # Not a page of the issue: the cheapest page the portal renders (the site template,
+        # the middleware, no data), to tell the cost of a Django page from the cost of its data.
+        Target("login page (no data)", "", "/accounts/login/"),
         Target("producer home", "producer", "/producer/"),
         Target("producer product page", "producer", f"/producer/products/{people.product_id}/"),
         Target("officer home (big province)", "officer", "/officer/"),

@@ -192,8 +192,10 @@ def vacuum() -> dict:
 
     started = time.perf_counter()
     if connection.vendor == "postgresql":
+        # VACUUM cannot run in a transaction (the bench's smoke test runs in one): ANALYZE can.
+        statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE matching_matchresult")
+            cursor.execute(f"{statement} matching_matchresult")
     return {"seconds": time.perf_counter() - started}
 
 
