@@ -3,15 +3,24 @@ OTOP stars from a CSV or XLSX file, one product per row (docs/register-import.md
 
 Reading (`read_rows`), checking (`clean_row`: the validators and service rules the forms use)
 and applying (`apply_row`) are separate, so the page, the task and the management command share
-one path (`run_import`). Each row is imported whole or not at all (a savepoint per row);
-re-importing a file changes nothing (producers are found by the keyed hash of their juristic
-number or national ID, products by the register's product code); a dry run rolls every batch
-back. Saves inside an import do not trigger re-scoring one by one: the import sends
-producers.signals.products_changed_in_bulk once at the end.
+one path (`run_import`). Each row is imported whole or not at all; re-importing a file changes
+nothing (producers are found by the keyed hash of their juristic number or national ID, products
+by the register's product code); a dry run rolls every batch back. Saves inside an import do not
+trigger re-scoring one by one: the import sends producers.signals.products_changed_in_bulk once
+at the end, with the products it created or changed.
+
+Speed (docs/performance.md, issue 15): a batch reads the records its rows name in a few queries
+(`Batch.load`); `apply_row` decides what each row changes, and `Writes` decides how: the new
+records of a batch wait and are inserted together with bulk_create (and their history rows in
+bulk, with the same change reason), while rows that change records that exist are written row
+by row in a savepoint each. A bulk insert that meets a record written meanwhile by someone else
+rolls the batch back and applies it again row by row.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -900,13 +909,22 @@ REFERENCE = _ReferenceHolder()
 # --- Applying one row ---------------------------------------------------------------------------
 
 
+CertificateKey = tuple[str, int, str]  # (producer's register key hash, type id, number)
+
+
 @dataclass
 class Batch:
-    """What a batch of rows needs from the database, fetched in three queries."""
+    """What a batch of rows needs from the database, fetched in a few queries, and kept up to
+    date as the batch's rows are applied (records are keyed by what the file says, not by
+    primary key: a new record has none until the batch's bulk insert)."""
 
     producers: dict[str, Producer]
     products: dict[str, Product]
-    certificates: dict[tuple[int, int, str], Certification]
+    certificates: dict[CertificateKey, Certification]
+    # The register product codes each certificate covers (codes, not ids: see above).
+    linked: dict[CertificateKey, set[str]]
+    # national_id_hash of single owners that signed up (or were imported) already.
+    single_owners: set[str]
 
     @classmethod
     def load(cls, rows: list[CleanRow]) -> Batch:
@@ -918,22 +936,187 @@ class Batch:
             p.register_code: p
             for p in Product.objects.filter(register_code__in={r.product_code for r in rows})
         }
+        key_of = {p.pk: key for key, p in producers.items()}
         certificates = {
-            (c.producer_id, c.type_id, c.number): c
-            for c in Certification.objects.filter(
-                producer_id__in=[p.pk for p in producers.values()]
-            ).prefetch_related("products")
+            (key_of[c.producer_id], c.type_id, c.number): c
+            for c in Certification.objects.filter(producer_id__in=key_of)
         }
-        return cls(producers, products, certificates)
+        by_id = {c.pk: key for key, c in certificates.items()}
+        linked: dict[CertificateKey, set[str]] = {key: set() for key in certificates}
+        for cert_id, code in Certification.products.through.objects.filter(
+            certification_id__in=by_id
+        ).values_list("certification_id", "product__register_code"):
+            linked[by_id[cert_id]].add(code)
+        single = {
+            services.national_id_hash(r.national_id)
+            for r in rows
+            if r.producer["producer_type"] == ProducerType.SINGLE_OWNER
+        }
+        single_owners = set(
+            Producer.objects.filter(
+                national_id_hash__in=single, producer_type=ProducerType.SINGLE_OWNER
+            ).values_list("national_id_hash", flat=True)
+        )
+        return cls(producers, products, certificates, linked, single_owners)
+
+
+class _BulkInsertFailed(Exception):
+    """A bulk insert met a record another writer inserted meanwhile: the batch is rolled back
+    and applied again row by row."""
+
+
+class _FlushFirst(Exception):
+    """A row would change a record that an earlier row of the batch created and that is still
+    waiting for the bulk insert: insert first, then apply the row again."""
+
+
+@dataclass
+class _Pending:
+    producers: list[Producer] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
+    certificates: list[Certification] = field(default_factory=list)
+    links: list[tuple[Certification, Product]] = field(default_factory=list)
+
+    def extend(self, other: _Pending) -> None:
+        self.producers += other.producers
+        self.products += other.products
+        self.certificates += other.certificates
+        self.links += other.links
+
+    def __bool__(self) -> bool:
+        return bool(self.producers or self.products or self.certificates or self.links)
+
+
+class Writes:
+    """Where apply_row's writes go, so that one function decides what a row changes whatever
+    the way it is written.
+
+    Row by row (bulk=False): every write now, in a savepoint opened at the row's first write (a
+    row that writes nothing costs no query). In bulk (bulk=True): new records and links wait
+    for `flush`, which inserts them with bulk_create and their history rows with
+    simple-history's bulk_history_create, with the same change reason; changes to records that
+    exist still go row by row, in the row's savepoint. Either way a row is kept whole or not at
+    all: `row()` undoes its savepoint, its waiting records and its changes to the Batch when the
+    row fails.
+    """
+
+    def __init__(self, reason: str, *, bulk: bool):
+        self.reason = reason
+        self.bulk = bulk
+        self.pending = _Pending()
+        self._staged: _Pending | None = None
+        self._undo: list[Callable[[], None]] = []
+        self._stack: contextlib.ExitStack | None = None
+        self._savepoint = False
+
+    @contextlib.contextmanager
+    def row(self) -> Iterator[None]:
+        self._staged, self._undo, self._savepoint = _Pending(), [], False
+        try:
+            with contextlib.ExitStack() as stack:
+                self._stack = stack
+                yield
+        except BaseException:
+            for undo in reversed(self._undo):
+                undo()
+            raise
+        else:
+            self.pending.extend(self._staged)
+        finally:
+            self._staged, self._undo, self._stack = None, [], None
+
+    def remember(self, mapping: dict, key, value) -> None:
+        """mapping[key] = value, undone if the row fails."""
+        old = mapping.get(key, _MISSING)
+        mapping[key] = value
+        self._undo.append(
+            (lambda: mapping.pop(key, None))
+            if old is _MISSING
+            else (lambda: mapping.__setitem__(key, old))
+        )
+
+    def add_to(self, values: set, value) -> None:
+        """values.add(value), undone if the row fails."""
+        if value not in values:
+            values.add(value)
+            self._undo.append(lambda: values.discard(value))
+
+    def set_attr(self, obj, name: str, value) -> None:
+        """setattr(obj, name, value), undone if the row fails (the record in the database is
+        rolled back with the savepoint; the copy in the Batch must be too)."""
+        attname = obj._meta.get_field(name).attname
+        old = getattr(obj, attname)
+        setattr(obj, name, value)
+        self._undo.append(lambda: setattr(obj, attname, old))
+
+    def _write_now(self) -> None:
+        if not self._savepoint:
+            self._stack.enter_context(transaction.atomic())
+            self._savepoint = True
+
+    def create(self, obj) -> None:
+        obj._change_reason = self.reason
+        if self.bulk:
+            getattr(self._staged, _PENDING_LIST[type(obj)]).append(obj)
+            return
+        self._write_now()
+        obj.save()
+
+    def save(self, obj) -> None:
+        """A record that exists changed (or one this batch is still to insert: flush first)."""
+        if obj.pk is None:
+            raise _FlushFirst
+        obj._change_reason = self.reason
+        self._write_now()
+        obj.save()
+
+    def link(self, cert: Certification, product: Product) -> None:
+        if self.bulk:
+            self._staged.links.append((cert, product))
+            return
+        self._write_now()
+        cert.products.add(product)
+
+    def flush(self) -> None:
+        """Insert what waits, in dependency order (bulk_create sets the new ids on the objects,
+        and each object's foreign keys from the objects inserted before it)."""
+        pending, self.pending = self.pending, _Pending()
+        try:
+            with transaction.atomic(savepoint=False):
+                for model, objs in (
+                    (Producer, pending.producers),
+                    (Product, pending.products),
+                    (Certification, pending.certificates),
+                ):
+                    if objs:
+                        model.objects.bulk_create(objs, batch_size=BULK_SIZE)
+                        model.history.bulk_history_create(
+                            objs, batch_size=BULK_SIZE, default_change_reason=self.reason
+                        )
+                if pending.links:
+                    through = Certification.products.through
+                    through.objects.bulk_create(
+                        [through(certification_id=c.pk, product_id=p.pk) for c, p in pending.links],
+                        batch_size=BULK_SIZE,
+                    )
+        except IntegrityError as error:
+            raise _BulkInsertFailed from error
+
+
+_MISSING = object()
+_PENDING_LIST = {Producer: "producers", Product: "products", Certification: "certificates"}
+BULK_SIZE = 1000  # rows per INSERT statement
 
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
-def _set(obj, values: dict[str, Any]) -> bool:
-    """Set the values that differ; True if any did. Foreign keys are compared by id, so an
-    unchanged row costs no query."""
-    changed = False
+def _set(obj, values: dict[str, Any], writes: Writes) -> bool:
+    """Set the values that differ; True if any did (undone in memory if the row fails).
+    Foreign keys are compared by id, so an unchanged row costs no query. A record still
+    waiting for the batch's insert is not changed in memory (raises _FlushFirst): the row is
+    undone and applied again after the insert."""
+    changes = {}
     for name, value in values.items():
         field = obj._meta.get_field(name)
         if field.is_relation:
@@ -941,16 +1124,27 @@ def _set(obj, values: dict[str, Any]) -> bool:
         else:
             current, new = getattr(obj, name), value
         if current != new:
-            setattr(obj, name, value)
-            changed = True
-    return changed
+            changes[name] = value
+    if changes and obj.pk is None:
+        raise _FlushFirst
+    for name, value in changes.items():
+        writes.set_attr(obj, name, value)
+    return bool(changes)
 
 
-def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> tuple[str, set]:
+def _belongs_to(product: Product, producer: Producer) -> bool:
+    if producer.pk is None:  # created by this batch, not inserted yet
+        return product.pk is None and product.producer is producer
+    return product.producer_id == producer.pk
+
+
+def apply_row(
+    row: CleanRow, *, batch: Batch, by: User | None, writes: Writes
+) -> tuple[str, Product]:
     """Write one checked row: its producer, product and certificates. Returns the outcome
-    (created, updated or unchanged) and the ids of the products touched. Raises RowRejected
-    for conflicts only the database can tell (an ID claimed, a product code of another
-    producer). Call inside a savepoint."""
+    (created, updated or unchanged) and the row's product. Raises RowRejected for conflicts
+    only the database can tell (an ID claimed, a product code of another producer). Call
+    inside `writes.row()`, which keeps the row whole or undoes it."""
     now = timezone.now()
     outcome = UNCHANGED
     producer = batch.producers.get(row.key_hash)
@@ -968,11 +1162,8 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
         )
     national_hash = services.national_id_hash(row.national_id)
     if producer is None:
-        if row.producer["producer_type"] == ProducerType.SINGLE_OWNER and (
-            Producer.objects.filter(
-                national_id_hash=national_hash, producer_type=ProducerType.SINGLE_OWNER
-            ).exists()
-        ):
+        single_owner = row.producer["producer_type"] == ProducerType.SINGLE_OWNER
+        if single_owner and national_hash in batch.single_owners:
             raise RowRejected(
                 [
                     _conflict(
@@ -995,23 +1186,26 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
             verified_by=by,
             registration_step=len(services.REGISTRATION_STEPS),
         )
-        producer._change_reason = reason
-        producer.save()
-        batch.producers[row.key_hash] = producer
+        writes.create(producer)
+        writes.remember(batch.producers, row.key_hash, producer)
+        if single_owner:
+            writes.add_to(batch.single_owners, national_hash)
         outcome = CREATED
     else:
-        changed = _set(producer, row.producer)
-        if (producer.national_id or "") != row.national_id:
-            producer.national_id = row.national_id
-            producer.national_id_hash = national_hash
+        national_id_changed = (producer.national_id or "") != row.national_id
+        if national_id_changed and producer.pk is None:
+            raise _FlushFirst
+        changed = _set(producer, row.producer, writes)
+        if national_id_changed:
+            writes.set_attr(producer, "national_id", row.national_id)
+            writes.set_attr(producer, "national_id_hash", national_hash)
             changed = True
         if changed:
-            producer._change_reason = reason
-            producer.save()
+            writes.save(producer)
             outcome = UPDATED
 
     product = batch.products.get(row.product_code)
-    if product is not None and product.producer_id != producer.pk:
+    if product is not None and not _belongs_to(product, producer):
         raise RowRejected(
             [
                 _conflict(
@@ -1022,18 +1216,16 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
         )
     if product is None:
         product = Product(producer=producer, register_code=row.product_code, **row.product)
-        product._change_reason = reason
-        product.save()
-        batch.products[row.product_code] = product
+        writes.create(product)
+        writes.remember(batch.products, row.product_code, product)
         outcome = CREATED
-    elif _set(product, row.product):
-        product._change_reason = reason
-        product.save()
+    elif _set(product, row.product, writes):
+        writes.save(product)
         outcome = outcome if outcome == CREATED else UPDATED
 
     today = timezone.localdate()
     for clean in row.certificates:
-        key = (producer.pk, clean.type.pk, clean.number)
+        key = (row.key_hash, clean.type.pk, clean.number)
         cert = batch.certificates.get(key)
         status = (
             CertificationStatus.EXPIRED
@@ -1050,28 +1242,26 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
                 verified_at=now,
                 **clean.values(),
             )
-            cert._change_reason = reason
-            cert.save()
-            cert.products.add(product)
-            cert._prefetched_objects_cache = {"products": Product.objects.none()}
-            batch.certificates[key] = cert
+            writes.create(cert)
+            writes.link(cert, product)
+            writes.remember(batch.certificates, key, cert)
+            writes.remember(batch.linked, key, {row.product_code})
             if outcome == UNCHANGED:
                 outcome = UPDATED
             continue
-        changed = _set(cert, clean.values())
+        changed = _set(cert, clean.values(), writes)
         if changed and cert.status in (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED):
-            cert.status = status
+            writes.set_attr(cert, "status", status)
         if changed:
-            cert._change_reason = reason
-            cert.save()
-        linked = {p.pk for p in cert.products.all()}
-        if product.pk not in linked:
-            cert.products.add(product)
-            cert._prefetched_objects_cache = {}
+            writes.save(cert)
+        linked = batch.linked.setdefault(key, set())
+        if row.product_code not in linked:
+            writes.link(cert, product)
+            writes.add_to(linked, row.product_code)
             changed = True
         if changed and outcome == UNCHANGED:
             outcome = UPDATED
-    return outcome, {product.pk}
+    return outcome, product
 
 
 # --- The whole file -----------------------------------------------------------------------------
@@ -1191,53 +1381,46 @@ def run_import(
     return ri
 
 
+@dataclass
+class _BatchResult:
+    counts: dict[str, int] = field(default_factory=lambda: {CREATED: 0, UPDATED: 0, UNCHANGED: 0})
+    rejections: list[RegisterImportRejection] = field(default_factory=list)
+    changed: list[Product] = field(default_factory=list)  # products of created/updated rows
+    # What this batch adds to the file's seen producers and product codes.
+    seen_producers: dict[str, tuple[int, str]] = field(default_factory=dict)
+    seen_products: dict[str, int] = field(default_factory=dict)
+
+
 def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
-    checked: list[tuple[RawRow, CleanRow | None, list[Problem], list[Problem]]] = []
-    for raw in rows:
-        clean, thai, english = _check(raw)
-        checked.append((raw, clean, thai, english))
-    rejections: list[RegisterImportRejection] = []
-    touched: set[int] = set()
-    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
-    with transaction.atomic():
-        batch = Batch.load([c for _r, c, _t, _e in checked if c is not None])
-        for raw, clean, thai, english in checked:
-            if clean is None:
-                rejections += _reject(ri, raw.line, thai, english)
-                continue
-            duplicate = _duplicate(clean, seen_producers, seen_products)
-            if duplicate:
-                rejections += _reject(ri, raw.line, duplicate, None)
-                continue
-            try:
-                with transaction.atomic():
-                    outcome, product_ids = apply_row(
-                        clean, batch=batch, by=ri.uploaded_by, reason=reason
-                    )
-            except RowRejected as rejected:
-                rejections += _reject(ri, raw.line, rejected.problems, None)
-                _forget(batch, clean)
-                continue
-            except (IntegrityError, ValidationError) as error:
-                log.warning("register row %s not imported: %s", raw.line, error)
-                thai_msg, en_msg = _both(
-                    lambda: _("This row conflicts with data already in the portal.")
-                )
-                rejections += _reject(ri, raw.line, [Problem("", thai_msg)], [Problem("", en_msg)])
-                _forget(batch, clean)
-                continue
-            counts[outcome] += 1
-            touched |= product_ids
-            seen_producers.setdefault(clean.key_hash, (raw.line, clean.producer_digest()))
-            seen_products[clean.product_code] = raw.line
-        if ri.dry_run:
-            transaction.set_rollback(True)
-    RegisterImportRejection.objects.bulk_create(rejections)
+    """Check and apply one batch in one transaction; returns the ids of the products it
+    created or changed (matching re-scores them at the end)."""
+    checked = [(raw, *_check(raw)) for raw in rows]
+    try:
+        with transaction.atomic():
+            result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=True)
+            if ri.dry_run:
+                transaction.set_rollback(True)
+    except _BulkInsertFailed as failure:
+        # Another writer (a second import of an overlapping file) inserted some of these
+        # records after the batch read them: apply the batch again row by row, each row in its
+        # savepoint, so that only the rows that really conflict are rejected.
+        log.warning(
+            "register batch at line %s: bulk insert failed (%s); row by row",
+            rows[0].line,
+            failure.__cause__,
+        )
+        with transaction.atomic():
+            result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=False)
+            if ri.dry_run:
+                transaction.set_rollback(True)
+    seen_producers.update(result.seen_producers)
+    seen_products.update(result.seen_products)
+    RegisterImportRejection.objects.bulk_create(result.rejections)
     ri.processed_rows += len(rows)
-    ri.created += counts[CREATED]
-    ri.updated += counts[UPDATED]
-    ri.unchanged += counts[UNCHANGED]
-    ri.rejected += len({r.line for r in rejections})
+    ri.created += result.counts[CREATED]
+    ri.updated += result.counts[UPDATED]
+    ri.unchanged += result.counts[UNCHANGED]
+    ri.rejected += len({r.line for r in result.rejections})
     RegisterImport.objects.filter(pk=ri.pk).update(
         processed_rows=ri.processed_rows,
         created=ri.created,
@@ -1245,21 +1428,59 @@ def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
         unchanged=ri.unchanged,
         rejected=ri.rejected,
     )
-    return touched
+    return {product.pk for product in result.changed}
 
 
-def _forget(batch: Batch, row: CleanRow) -> None:
-    """After a rolled-back row, objects it created in memory no longer exist."""
-    producer = batch.producers.get(row.key_hash)
-    if (
-        producer is not None
-        and producer.pk
-        and not Producer.objects.filter(pk=producer.pk).exists()
-    ):
-        del batch.producers[row.key_hash]
-    product = batch.products.get(row.product_code)
-    if product is not None and not Product.objects.filter(pk=product.pk).exists():
-        del batch.products[row.product_code]
+def _apply_batch(ri, checked, reason, seen_producers, seen_products, *, bulk: bool):
+    """Apply the checked rows of a batch, in file order. In bulk, the new records of the
+    batch are inserted together at the end (or earlier, when a later row changes one of them:
+    see _apply); rows that change records that exist are written row by row either way."""
+    result = _BatchResult()
+    producers_seen = collections.ChainMap(result.seen_producers, seen_producers)
+    products_seen = collections.ChainMap(result.seen_products, seen_products)
+    batch = Batch.load([c for _r, c, _t, _e in checked if c is not None])
+    writes = Writes(reason, bulk=bulk)
+    for raw, clean, thai, english in checked:
+        if clean is None:
+            result.rejections += _reject(ri, raw.line, thai, english)
+            continue
+        duplicate = _duplicate(clean, producers_seen, products_seen)
+        if duplicate:
+            result.rejections += _reject(ri, raw.line, duplicate, None)
+            continue
+        try:
+            outcome, product = _apply(clean, batch, ri.uploaded_by, writes)
+        except RowRejected as rejected:
+            result.rejections += _reject(ri, raw.line, rejected.problems, None)
+            continue
+        except (IntegrityError, ValidationError) as error:
+            log.warning("register row %s not imported: %s", raw.line, error)
+            thai_msg, en_msg = _both(
+                lambda: _("This row conflicts with data already in the portal.")
+            )
+            result.rejections += _reject(
+                ri, raw.line, [Problem("", thai_msg)], [Problem("", en_msg)]
+            )
+            continue
+        result.counts[outcome] += 1
+        if outcome != UNCHANGED:
+            result.changed.append(product)
+        producers_seen.setdefault(clean.key_hash, (raw.line, clean.producer_digest()))
+        products_seen[clean.product_code] = raw.line
+    writes.flush()
+    return result
+
+
+def _apply(row: CleanRow, batch: Batch, by: User | None, writes: Writes) -> tuple[str, Product]:
+    """apply_row, whole or not at all; a row that changes a record still waiting for the
+    batch's insert is undone, the insert made, and the row applied again."""
+    try:
+        with writes.row():
+            return apply_row(row, batch=batch, by=by, writes=writes)
+    except _FlushFirst:
+        writes.flush()
+    with writes.row():
+        return apply_row(row, batch=batch, by=by, writes=writes)
 
 
 def _duplicate(row: CleanRow, seen_producers, seen_products) -> list[Problem] | None:
