@@ -437,6 +437,11 @@ class Reference:
                 self.certificate_types.setdefault(_norm(short), ct)
                 self.certificate_types.setdefault(_norm(short.rstrip(".")), ct)
         self.provinces = self._index(Province.objects.all())
+        self.producer_parts: collections.OrderedDict[tuple, _ProducerPart] = (
+            collections.OrderedDict()
+        )
+        self._places: dict[tuple[str, str, str], Any] = {}
+        self._identity_form: IdentityForm | None = None
         self.producer_types = {}
         for value, label in ProducerType.choices:
             self.producer_types[_norm(value)] = value
@@ -481,10 +486,27 @@ class Reference:
         return None
 
     def district(self, text: str, province_code: str):
-        return self._place(text, geothai.districts(province_code))
+        key = ("district", text, province_code)
+        if key not in self._places:
+            self._places[key] = self._place(text, geothai.districts(province_code))
+        return self._places[key]
 
     def subdistrict(self, text: str, district_code: str):
-        return self._place(text, geothai.subdistricts(district_code))
+        key = ("subdistrict", text, district_code)
+        if key not in self._places:
+            self._places[key] = self._place(text, geothai.subdistricts(district_code))
+        return self._places[key]
+
+    def identity_form(self, data: dict[str, str]) -> IdentityForm:
+        """The registration form's identity step, checked on `data`. One form serves the whole
+        import: building a form copies its fields, which cost more than the checks; a bound
+        form reads its data afresh on each full_clean."""
+        if self._identity_form is None:
+            self._identity_form = IdentityForm(data=data)
+        form = self._identity_form
+        form.data = data
+        form.full_clean()
+        return form
 
 
 @dataclass
@@ -516,12 +538,17 @@ class CleanRow:
     product_code: str
     product: dict[str, Any]
     certificates: list[CleanCertificate]
+    digest: str = ""  # _producer_digest of its producer
 
     def producer_digest(self) -> str:
         """What the row says of its producer, to notice two rows that disagree."""
-        plain = {k: getattr(v, "pk", v) for k, v in self.producer.items()}
-        blob = json.dumps([self.national_id, plain], sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return self.digest or _producer_digest(self.national_id, self.producer)
+
+
+def _producer_digest(national_id: str, producer: dict[str, Any]) -> str:
+    plain = {k: getattr(v, "pk", v) for k, v in producer.items()}
+    blob = json.dumps([national_id, plain], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 # Model field -> column, for errors raised by full_clean and the services' checks.
@@ -624,8 +651,8 @@ def _identity(cells, problems) -> dict[str, Any]:
                     ),
                 )
             )
-    form = IdentityForm(
-        data={
+    form = REFERENCE.get().identity_form(
+        {
             "producer_type": producer_type,
             "name_th": _text(cells, "producer_name_th"),
             "name_en": _text(cells, "producer_name_en"),
@@ -634,7 +661,7 @@ def _identity(cells, problems) -> dict[str, Any]:
             "community_enterprise_code": _text(cells, "community_enterprise_code"),
         }
     )
-    if not form.is_valid():
+    if form.errors:
         for name, errors in form.errors.items():
             if name == "producer_type" and raw_type and not producer_type:
                 continue  # said above
@@ -812,6 +839,97 @@ def _certificates(cells, problems, product_code: str) -> list[CleanCertificate]:
     return certificates
 
 
+# What a row says of its producer: the columns below, repeated on each of the producer's rows.
+PRODUCER_KEYS = (
+    "producer_type",
+    "producer_name_th",
+    "producer_name_en",
+    "national_id",
+    "juristic_id",
+    "community_enterprise_code",
+    "house_no",
+    "moo",
+    "street",
+    "province",
+    "district",
+    "subdistrict",
+    "postal_code",
+    "phone",
+    "member_count",
+)
+PRODUCER_PARTS_KEPT = 1024  # producers whose checked columns are kept (their rows are together)
+
+
+@dataclass
+class _ProducerPart:
+    """A row's producer columns, checked. Every check of them reads only these columns'
+    text (and the import's Reference), so rows that repeat the same text share one result."""
+
+    problems: list[Problem]
+    producer: dict[str, Any] = field(default_factory=dict)
+    national_id: str = ""
+    key_hash: str = ""
+    digest: str = ""
+    _model_problems: list[Problem] | None = None
+
+    def model_problems(self) -> list[Problem]:
+        """The model's own rules (lengths, choices), as the services check them; worked out
+        for the first row of the producer that gets this far."""
+        if self._model_problems is None:
+            self._model_problems = []
+            try:
+                # Foreign keys were found above: their existence queries are left out.
+                Producer(**self.producer, national_id=self.national_id).full_clean(
+                    exclude=["user", "national_id", "province", "verified_by"],
+                    validate_constraints=False,
+                )
+            except ValidationError as error:
+                self._model_problems = _errors_by_column(
+                    error, PRODUCER_FIELD_COLUMNS, "producer_name_th"
+                )
+        return list(self._model_problems)
+
+
+def _producer_part(cells: dict[str, Any]) -> _ProducerPart:
+    texts = tuple(_text(cells, key) for key in PRODUCER_KEYS)
+    kept = REFERENCE.get().producer_parts
+    key = (translation.get_language(), texts)
+    part = kept.get(key)
+    if part is None:
+        part = _check_producer(cells)
+        kept[key] = part
+        if len(kept) > PRODUCER_PARTS_KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(key)
+    return part
+
+
+def _check_producer(cells: dict[str, Any]) -> _ProducerPart:
+    problems: list[Problem] = []
+    identity = _identity(cells, problems)
+    address = _address(cells, problems)
+    phone = _text(cells, "phone")
+    if phone:
+        try:
+            phone = validators.validate_phone(phone)
+        except ValidationError as error:
+            problems.extend(Problem("phone", m) for m in error.messages)
+    members = _int(cells, "member_count", problems, minimum=1)
+    if problems:
+        return _ProducerPart(problems)
+    national_id = identity.pop("national_id")
+    producer = {**identity, **address, "phone": phone, "member_count": members}
+    key = identity["juristic_id"] or national_id
+    return _ProducerPart(
+        problems=[],
+        producer=producer,
+        national_id=national_id,
+        key_hash=services.national_id_hash(f"register:{key}"),
+        digest=_producer_digest(national_id, producer),
+    )
+
+
 def clean_row(raw: RawRow) -> CleanRow:
     """The row checked with the rules the forms use; raises RowRejected listing every problem
     (messages in the active language)."""
@@ -833,15 +951,8 @@ def clean_row(raw: RawRow) -> CleanRow:
             problems.append(Problem(key, _("This field is required.")))
     if problems:
         raise RowRejected(problems)
-    identity = _identity(raw.cells, problems)
-    address = _address(raw.cells, problems)
-    phone = _text(raw.cells, "phone")
-    if phone:
-        try:
-            phone = validators.validate_phone(phone)
-        except ValidationError as error:
-            problems.extend(Problem("phone", m) for m in error.messages)
-    members = _int(raw.cells, "member_count", problems, minimum=1)
+    part = _producer_part(raw.cells)
+    problems += part.problems
     product_code = _text(raw.cells, "product_code")
     if len(product_code) > 30:
         problems.append(Problem("product_code", _("A product code has at most 30 characters.")))
@@ -849,26 +960,18 @@ def clean_row(raw: RawRow) -> CleanRow:
     certificates = _certificates(raw.cells, problems, product_code)
     if problems:
         raise RowRejected(problems)
-    national_id = identity.pop("national_id")
-    producer = {**identity, **address, "phone": phone, "member_count": members}
-    key = identity["juristic_id"] or national_id
     row = CleanRow(
         line=raw.line,
-        key_hash=services.national_id_hash(f"register:{key}"),
-        national_id=national_id,
-        producer=producer,
+        key_hash=part.key_hash,
+        national_id=part.national_id,
+        producer=dict(part.producer),
         product_code=product_code,
         product=product,
         certificates=certificates,
+        digest=part.digest,
     )
     # The model's own rules (lengths, choices) as the services check them.
-    try:
-        # Foreign keys were found above: their existence queries are left out.
-        Producer(**producer, national_id=national_id).full_clean(
-            exclude=["user", "national_id", "province", "verified_by"], validate_constraints=False
-        )
-    except ValidationError as error:
-        problems.extend(_errors_by_column(error, PRODUCER_FIELD_COLUMNS, "producer_name_th"))
+    problems += part.model_problems()
     try:
         Product(**product, register_code=product_code).full_clean(
             exclude=["producer", "category", "subcategory"], validate_constraints=False

@@ -158,6 +158,17 @@ def test_each_rejection_names_line_column_and_reason_in_thai_and_english(
     assert th != en and any("\u0e00" <= ch <= "\u0e7f" for ch in th)
 
 
+def test_every_row_of_a_producer_with_a_bad_id_is_rejected_with_the_same_reasons():
+    # The producer's columns are checked once per producer and language; each row still gets
+    # its own rejection, in Thai and English.
+    result = _run([good_row(n, national_id="1101700230709") for n in (1, 2, 3)])
+    assert (result.created, result.rejected) == (0, 3)
+    reasons = _reasons(result)
+    assert [line for line, *_rest in reasons] == [2, 3, 4]
+    assert len({(col, th, en) for _line, col, th, en in reasons}) == 1
+    assert "last digit" in reasons[0][3] and reasons[0][2] != reasons[0][3]
+
+
 def test_a_row_with_one_bad_certificate_is_rejected_whole():
     row = good_row(
         1,
