@@ -90,6 +90,16 @@ def test_an_old_excel_tis620_csv_is_read():
     assert Producer.objects.get().name_th == "กลุ่มทอผ้าบ้านดอนเจดีย์"
 
 
+def test_a_csv_in_no_encoding_we_read_fails_whole_with_a_clear_reason():
+    # Valid UTF-8 up to its last row, then bytes that are neither UTF-8 nor CP874: nothing of
+    # it is imported, not even the rows before.
+    content = csv_bytes([good_row(1), good_row(2)]) + b"\xff\xfe\xfc,\xdb\n"
+    result = run_import(make_import(content, "register.csv"))
+    assert result.status == RegisterImportStatus.FAILED
+    assert "CSV UTF-8" in result.failure_en and result.failure_th != result.failure_en
+    assert not Producer.objects.exists()
+
+
 def test_a_file_that_is_not_a_workbook_fails_whole_with_a_clear_reason():
     result = run_import(make_import(b"not a zip", "register.xlsx"))
     assert result.status == RegisterImportStatus.FAILED
