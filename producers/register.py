@@ -1093,9 +1093,6 @@ class _Pending:
         self.certificates += other.certificates
         self.links += other.links
 
-    def __bool__(self) -> bool:
-        return bool(self.producers or self.products or self.certificates or self.links)
-
 
 class Writes:
     """Where apply_row's writes go, so that one function decides what a row changes whatever
@@ -1104,7 +1101,7 @@ class Writes:
     Row by row (bulk=False): every write now, in a savepoint opened at the row's first write (a
     row that writes nothing costs no query). In bulk (bulk=True): new records and links wait
     for `flush`, which inserts them with bulk_create and their history rows with
-    simple-history's bulk_history_create, with the same change reason; changes to records that
+    `_insert_history`, with the same change reason; changes to records that
     exist still go row by row, in the row's savepoint. Either way a row is kept whole or not at
     all: `row()` undoes its savepoint, its waiting records and its changes to the Batch when the
     row fails.
