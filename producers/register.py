@@ -312,7 +312,8 @@ def file_kind(filename: str) -> str:
 
 
 def _raw_rows(path: Path, kind: str) -> Iterator[tuple[int, list[Any], set[int]]]:
-    """(line number, cells, indexes of cells holding formulas), the header row included."""
+    """(line number, cells as _cell_text makes them, indexes of cells holding formulas), the
+    header row included."""
     if kind == "csv":
         if path.stat().st_size > MAX_FILE_BYTES:
             raise FileProblem(lambda: _("The file is larger than 200 MB. Split it into parts."))
@@ -400,11 +401,8 @@ def read_rows(path: Path, filename: str) -> Iterator[RawRow]:
     blank_run = 0
     seen = 0
     for line, cells, formulas in rows:
-        values = {
-            key: _cell_text(cells[i]) if i < len(cells) else ""
-            for i, key in enumerate(header)
-            if key
-        }
+        # _raw_rows gives cells as _cell_text makes them (stripped text, or dates): as they are.
+        values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(header) if key}
         if not any(v not in ("", None) for v in values.values()):
             blank_run += 1
             if blank_run >= BLANK_RUN_LIMIT:
