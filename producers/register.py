@@ -1042,12 +1042,15 @@ class Batch:
         }
         products = {
             p.register_code: p
-            for p in Product.objects.filter(register_code__in={r.product_code for r in rows})
+            # order_by(): the models' default orderings cost a sort the keys do not need.
+            for p in Product.objects.filter(
+                register_code__in={r.product_code for r in rows}
+            ).order_by()
         }
         key_of = {p.pk: key for key, p in producers.items()}
         certificates = {
             (key_of[c.producer_id], c.type_id, c.number): c
-            for c in Certification.objects.filter(producer_id__in=key_of)
+            for c in Certification.objects.filter(producer_id__in=key_of).order_by()
         }
         by_id = {c.pk: key for key, c in certificates.items()}
         linked: dict[CertificateKey, set[str]] = {key: set() for key in certificates}
