@@ -3,19 +3,28 @@ OTOP stars from a CSV or XLSX file, one product per row (docs/register-import.md
 
 Reading (`read_rows`), checking (`clean_row`: the validators and service rules the forms use)
 and applying (`apply_row`) are separate, so the page, the task and the management command share
-one path (`run_import`). Each row is imported whole or not at all (a savepoint per row);
-re-importing a file changes nothing (producers are found by the keyed hash of their juristic
-number or national ID, products by the register's product code); a dry run rolls every batch
-back. Saves inside an import do not trigger re-scoring one by one: the import sends
-producers.signals.products_changed_in_bulk once at the end.
+one path (`run_import`). Each row is imported whole or not at all; re-importing a file changes
+nothing (producers are found by the keyed hash of their juristic number or national ID, products
+by the register's product code); a dry run rolls every batch back. Saves inside an import do not
+trigger re-scoring one by one: the import sends producers.signals.products_changed_in_bulk once
+at the end, with the products it created or changed.
+
+Speed (docs/performance.md, issue 15): a batch reads the records its rows name in a few queries
+(`Batch.load`); `apply_row` decides what each row changes, and `Writes` decides how: the new
+records of a batch wait and are inserted together with bulk_create (and their history rows in
+bulk, with the same change reason), while rows that change records that exist are written row
+by row in a savepoint each. A bulk insert that meets a record written meanwhile by someone else
+rolls the batch back and applies it again row by row.
 """
 
 from __future__ import annotations
 
+import codecs
+import collections
+import contextlib
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import re
@@ -29,7 +38,7 @@ from typing import IO, Any
 
 import geothai
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -255,21 +264,27 @@ def _cell_text(value: Any) -> Any:
     return str(value).strip()
 
 
-def _decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without the BOM Excel writes), or TIS-620/CP874 from old Thai Excel."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp874")
-    except UnicodeDecodeError:
-        raise FileProblem(
-            lambda: _(
-                "The file's characters could not be read. Save it from Excel as “CSV UTF-8” "
-                "(or as an Excel workbook, .xlsx) and upload it again."
-            )
-        ) from None
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without the BOM Excel writes), or TIS-620/CP874 from old Thai Excel: the
+    first that decodes the whole file. Decoded a megabyte at a time and thrown away, so that
+    the file is then read as a stream (a national file is 85 MB: held as text it took
+    250 MB more)."""
+    for encoding in ("utf-8-sig", "cp874"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FileProblem(
+        lambda: _(
+            "The file's characters could not be read. Save it from Excel as “CSV UTF-8” "
+            "(or as an Excel workbook, .xlsx) and upload it again."
+        )
+    )
 
 
 def estimate_rows(path: Path, kind: str) -> int | None:
@@ -297,29 +312,31 @@ def file_kind(filename: str) -> str:
 
 
 def _raw_rows(path: Path, kind: str) -> Iterator[tuple[int, list[Any], set[int]]]:
-    """(line number, cells, indexes of cells holding formulas), the header row included."""
+    """(line number, cells as _cell_text makes them, indexes of cells holding formulas), the
+    header row included."""
     if kind == "csv":
         if path.stat().st_size > MAX_FILE_BYTES:
             raise FileProblem(lambda: _("The file is larger than 200 MB. Split it into parts."))
-        text = _decode_csv(path.read_bytes())
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text, newline=""), dialect)
-        try:
-            for cells in reader:
-                formulas = {i for i, c in enumerate(cells) if c.strip().startswith("=")}
-                yield reader.line_num, [c.strip() for c in cells], formulas
-        except csv.Error as error:
-            line, detail = reader.line_num, str(error)
-            raise FileProblem(
-                lambda: (
-                    _("The file is not a well-formed CSV file (line %(line)d: %(error)s).")
-                    % {"line": line, "error": detail}
-                )
-            ) from None
+        with path.open(encoding=_csv_encoding(path), newline="") as text:
+            sample = text.read(4096)
+            text.seek(0)
+            try:
+                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            reader = csv.reader(text, dialect)
+            try:
+                for cells in reader:
+                    formulas = {i for i, c in enumerate(cells) if c.strip().startswith("=")}
+                    yield reader.line_num, [c.strip() for c in cells], formulas
+            except csv.Error as error:
+                line, detail = reader.line_num, str(error)
+                raise FileProblem(
+                    lambda: (
+                        _("The file is not a well-formed CSV file (line %(line)d: %(error)s).")
+                        % {"line": line, "error": detail}
+                    )
+                ) from None
         return
     from openpyxl import load_workbook
 
@@ -384,11 +401,8 @@ def read_rows(path: Path, filename: str) -> Iterator[RawRow]:
     blank_run = 0
     seen = 0
     for line, cells, formulas in rows:
-        values = {
-            key: _cell_text(cells[i]) if i < len(cells) else ""
-            for i, key in enumerate(header)
-            if key
-        }
+        # _raw_rows gives cells as _cell_text makes them (stripped text, or dates): as they are.
+        values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(header) if key}
         if not any(v not in ("", None) for v in values.values()):
             blank_run += 1
             if blank_run >= BLANK_RUN_LIMIT:
@@ -428,6 +442,11 @@ class Reference:
                 self.certificate_types.setdefault(_norm(short), ct)
                 self.certificate_types.setdefault(_norm(short.rstrip(".")), ct)
         self.provinces = self._index(Province.objects.all())
+        self.producer_parts: collections.OrderedDict[tuple, _ProducerPart] = (
+            collections.OrderedDict()
+        )
+        self._places: dict[tuple[str, str, str], Any] = {}
+        self._identity_form: IdentityForm | None = None
         self.producer_types = {}
         for value, label in ProducerType.choices:
             self.producer_types[_norm(value)] = value
@@ -472,10 +491,27 @@ class Reference:
         return None
 
     def district(self, text: str, province_code: str):
-        return self._place(text, geothai.districts(province_code))
+        key = ("district", text, province_code)
+        if key not in self._places:
+            self._places[key] = self._place(text, geothai.districts(province_code))
+        return self._places[key]
 
     def subdistrict(self, text: str, district_code: str):
-        return self._place(text, geothai.subdistricts(district_code))
+        key = ("subdistrict", text, district_code)
+        if key not in self._places:
+            self._places[key] = self._place(text, geothai.subdistricts(district_code))
+        return self._places[key]
+
+    def identity_form(self, data: dict[str, str]) -> IdentityForm:
+        """The registration form's identity step, checked on `data`. One form serves the whole
+        import: building a form copies its fields, which cost more than the checks; a bound
+        form reads its data afresh on each full_clean."""
+        if self._identity_form is None:
+            self._identity_form = IdentityForm(data=data)
+        form = self._identity_form
+        form.data = data
+        form.full_clean()
+        return form
 
 
 @dataclass
@@ -507,12 +543,17 @@ class CleanRow:
     product_code: str
     product: dict[str, Any]
     certificates: list[CleanCertificate]
+    digest: str = ""  # _producer_digest of its producer
 
     def producer_digest(self) -> str:
         """What the row says of its producer, to notice two rows that disagree."""
-        plain = {k: getattr(v, "pk", v) for k, v in self.producer.items()}
-        blob = json.dumps([self.national_id, plain], sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return self.digest or _producer_digest(self.national_id, self.producer)
+
+
+def _producer_digest(national_id: str, producer: dict[str, Any]) -> str:
+    plain = {k: getattr(v, "pk", v) for k, v in producer.items()}
+    blob = json.dumps([national_id, plain], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 # Model field -> column, for errors raised by full_clean and the services' checks.
@@ -615,8 +656,8 @@ def _identity(cells, problems) -> dict[str, Any]:
                     ),
                 )
             )
-    form = IdentityForm(
-        data={
+    form = REFERENCE.get().identity_form(
+        {
             "producer_type": producer_type,
             "name_th": _text(cells, "producer_name_th"),
             "name_en": _text(cells, "producer_name_en"),
@@ -625,7 +666,7 @@ def _identity(cells, problems) -> dict[str, Any]:
             "community_enterprise_code": _text(cells, "community_enterprise_code"),
         }
     )
-    if not form.is_valid():
+    if form.errors:
         for name, errors in form.errors.items():
             if name == "producer_type" and raw_type and not producer_type:
                 continue  # said above
@@ -803,6 +844,97 @@ def _certificates(cells, problems, product_code: str) -> list[CleanCertificate]:
     return certificates
 
 
+# What a row says of its producer: the columns below, repeated on each of the producer's rows.
+PRODUCER_KEYS = (
+    "producer_type",
+    "producer_name_th",
+    "producer_name_en",
+    "national_id",
+    "juristic_id",
+    "community_enterprise_code",
+    "house_no",
+    "moo",
+    "street",
+    "province",
+    "district",
+    "subdistrict",
+    "postal_code",
+    "phone",
+    "member_count",
+)
+PRODUCER_PARTS_KEPT = 1024  # producers whose checked columns are kept (their rows are together)
+
+
+@dataclass
+class _ProducerPart:
+    """A row's producer columns, checked. Every check of them reads only these columns'
+    text (and the import's Reference), so rows that repeat the same text share one result."""
+
+    problems: list[Problem]
+    producer: dict[str, Any] = field(default_factory=dict)
+    national_id: str = ""
+    key_hash: str = ""
+    digest: str = ""
+    _model_problems: list[Problem] | None = None
+
+    def model_problems(self) -> list[Problem]:
+        """The model's own rules (lengths, choices), as the services check them; worked out
+        for the first row of the producer that gets this far."""
+        if self._model_problems is None:
+            self._model_problems = []
+            try:
+                # Foreign keys were found above: their existence queries are left out.
+                Producer(**self.producer, national_id=self.national_id).full_clean(
+                    exclude=["user", "national_id", "province", "verified_by"],
+                    validate_constraints=False,
+                )
+            except ValidationError as error:
+                self._model_problems = _errors_by_column(
+                    error, PRODUCER_FIELD_COLUMNS, "producer_name_th"
+                )
+        return list(self._model_problems)
+
+
+def _producer_part(cells: dict[str, Any]) -> _ProducerPart:
+    texts = tuple(_text(cells, key) for key in PRODUCER_KEYS)
+    kept = REFERENCE.get().producer_parts
+    key = (translation.get_language(), texts)
+    part = kept.get(key)
+    if part is None:
+        part = _check_producer(cells)
+        kept[key] = part
+        if len(kept) > PRODUCER_PARTS_KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(key)
+    return part
+
+
+def _check_producer(cells: dict[str, Any]) -> _ProducerPart:
+    problems: list[Problem] = []
+    identity = _identity(cells, problems)
+    address = _address(cells, problems)
+    phone = _text(cells, "phone")
+    if phone:
+        try:
+            phone = validators.validate_phone(phone)
+        except ValidationError as error:
+            problems.extend(Problem("phone", m) for m in error.messages)
+    members = _int(cells, "member_count", problems, minimum=1)
+    if problems:
+        return _ProducerPart(problems)
+    national_id = identity.pop("national_id")
+    producer = {**identity, **address, "phone": phone, "member_count": members}
+    key = identity["juristic_id"] or national_id
+    return _ProducerPart(
+        problems=[],
+        producer=producer,
+        national_id=national_id,
+        key_hash=services.national_id_hash(f"register:{key}"),
+        digest=_producer_digest(national_id, producer),
+    )
+
+
 def clean_row(raw: RawRow) -> CleanRow:
     """The row checked with the rules the forms use; raises RowRejected listing every problem
     (messages in the active language)."""
@@ -824,15 +956,8 @@ def clean_row(raw: RawRow) -> CleanRow:
             problems.append(Problem(key, _("This field is required.")))
     if problems:
         raise RowRejected(problems)
-    identity = _identity(raw.cells, problems)
-    address = _address(raw.cells, problems)
-    phone = _text(raw.cells, "phone")
-    if phone:
-        try:
-            phone = validators.validate_phone(phone)
-        except ValidationError as error:
-            problems.extend(Problem("phone", m) for m in error.messages)
-    members = _int(raw.cells, "member_count", problems, minimum=1)
+    part = _producer_part(raw.cells)
+    problems += part.problems
     product_code = _text(raw.cells, "product_code")
     if len(product_code) > 30:
         problems.append(Problem("product_code", _("A product code has at most 30 characters.")))
@@ -840,26 +965,18 @@ def clean_row(raw: RawRow) -> CleanRow:
     certificates = _certificates(raw.cells, problems, product_code)
     if problems:
         raise RowRejected(problems)
-    national_id = identity.pop("national_id")
-    producer = {**identity, **address, "phone": phone, "member_count": members}
-    key = identity["juristic_id"] or national_id
     row = CleanRow(
         line=raw.line,
-        key_hash=services.national_id_hash(f"register:{key}"),
-        national_id=national_id,
-        producer=producer,
+        key_hash=part.key_hash,
+        national_id=part.national_id,
+        producer=dict(part.producer),
         product_code=product_code,
         product=product,
         certificates=certificates,
+        digest=part.digest,
     )
     # The model's own rules (lengths, choices) as the services check them.
-    try:
-        # Foreign keys were found above: their existence queries are left out.
-        Producer(**producer, national_id=national_id).full_clean(
-            exclude=["user", "national_id", "province", "verified_by"], validate_constraints=False
-        )
-    except ValidationError as error:
-        problems.extend(_errors_by_column(error, PRODUCER_FIELD_COLUMNS, "producer_name_th"))
+    problems += part.model_problems()
     try:
         Product(**product, register_code=product_code).full_clean(
             exclude=["producer", "category", "subcategory"], validate_constraints=False
@@ -900,13 +1017,22 @@ REFERENCE = _ReferenceHolder()
 # --- Applying one row ---------------------------------------------------------------------------
 
 
+CertificateKey = tuple[str, int, str]  # (producer's register key hash, type id, number)
+
+
 @dataclass
 class Batch:
-    """What a batch of rows needs from the database, fetched in three queries."""
+    """What a batch of rows needs from the database, fetched in a few queries, and kept up to
+    date as the batch's rows are applied (records are keyed by what the file says, not by
+    primary key: a new record has none until the batch's bulk insert)."""
 
     producers: dict[str, Producer]
     products: dict[str, Product]
-    certificates: dict[tuple[int, int, str], Certification]
+    certificates: dict[CertificateKey, Certification]
+    # The register product codes each certificate covers (codes, not ids: see above).
+    linked: dict[CertificateKey, set[str]]
+    # national_id_hash of single owners that signed up (or were imported) already.
+    single_owners: set[str]
 
     @classmethod
     def load(cls, rows: list[CleanRow]) -> Batch:
@@ -916,24 +1042,223 @@ class Batch:
         }
         products = {
             p.register_code: p
-            for p in Product.objects.filter(register_code__in={r.product_code for r in rows})
+            # order_by(): the models' default orderings cost a sort the keys do not need.
+            for p in Product.objects.filter(
+                register_code__in={r.product_code for r in rows}
+            ).order_by()
         }
+        key_of = {p.pk: key for key, p in producers.items()}
         certificates = {
-            (c.producer_id, c.type_id, c.number): c
-            for c in Certification.objects.filter(
-                producer_id__in=[p.pk for p in producers.values()]
-            ).prefetch_related("products")
+            (key_of[c.producer_id], c.type_id, c.number): c
+            for c in Certification.objects.filter(producer_id__in=key_of).order_by()
         }
-        return cls(producers, products, certificates)
+        by_id = {c.pk: key for key, c in certificates.items()}
+        linked: dict[CertificateKey, set[str]] = {key: set() for key in certificates}
+        for cert_id, code in Certification.products.through.objects.filter(
+            certification_id__in=by_id
+        ).values_list("certification_id", "product__register_code"):
+            linked[by_id[cert_id]].add(code)
+        single = {
+            services.national_id_hash(r.national_id)
+            for r in rows
+            if r.producer["producer_type"] == ProducerType.SINGLE_OWNER
+        }
+        single_owners = set(
+            Producer.objects.filter(
+                national_id_hash__in=single, producer_type=ProducerType.SINGLE_OWNER
+            ).values_list("national_id_hash", flat=True)
+        )
+        return cls(producers, products, certificates, linked, single_owners)
+
+
+class _BulkInsertFailed(Exception):
+    """A bulk insert met a record another writer inserted meanwhile: the batch is rolled back
+    and applied again row by row."""
+
+
+class _FlushFirst(Exception):
+    """A row would change a record that an earlier row of the batch created and that is still
+    waiting for the bulk insert: insert first, then apply the row again."""
+
+
+@dataclass
+class _Pending:
+    producers: list[Producer] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
+    certificates: list[Certification] = field(default_factory=list)
+    links: list[tuple[Certification, Product]] = field(default_factory=list)
+
+    def extend(self, other: _Pending) -> None:
+        self.producers += other.producers
+        self.products += other.products
+        self.certificates += other.certificates
+        self.links += other.links
+
+
+class Writes:
+    """Where apply_row's writes go, so that one function decides what a row changes whatever
+    the way it is written.
+
+    Row by row (bulk=False): every write now, in a savepoint opened at the row's first write (a
+    row that writes nothing costs no query). In bulk (bulk=True): new records and links wait
+    for `flush`, which inserts them with bulk_create and their history rows with
+    `_insert_history`, with the same change reason; changes to records that
+    exist still go row by row, in the row's savepoint. Either way a row is kept whole or not at
+    all: `row()` undoes its savepoint, its waiting records and its changes to the Batch when the
+    row fails.
+    """
+
+    def __init__(self, reason: str, *, bulk: bool):
+        self.reason = reason
+        self.bulk = bulk
+        self.pending = _Pending()
+        self._staged: _Pending | None = None
+        self._undo: list[Callable[[], None]] = []
+        self._stack: contextlib.ExitStack | None = None
+        self._savepoint = False
+
+    @contextlib.contextmanager
+    def row(self) -> Iterator[None]:
+        self._staged, self._undo, self._savepoint = _Pending(), [], False
+        try:
+            with contextlib.ExitStack() as stack:
+                self._stack = stack
+                yield
+        except BaseException:
+            for undo in reversed(self._undo):
+                undo()
+            raise
+        else:
+            self.pending.extend(self._staged)
+        finally:
+            self._staged, self._undo, self._stack = None, [], None
+
+    def remember(self, mapping: dict, key, value) -> None:
+        """mapping[key] = value, undone if the row fails."""
+        old = mapping.get(key, _MISSING)
+        mapping[key] = value
+        self._undo.append(
+            (lambda: mapping.pop(key, None))
+            if old is _MISSING
+            else (lambda: mapping.__setitem__(key, old))
+        )
+
+    def add_to(self, values: set, value) -> None:
+        """values.add(value), undone if the row fails."""
+        if value not in values:
+            values.add(value)
+            self._undo.append(lambda: values.discard(value))
+
+    def set_attr(self, obj, name: str, value) -> None:
+        """setattr(obj, name, value), undone if the row fails (the record in the database is
+        rolled back with the savepoint; the copy in the Batch must be too)."""
+        attname = obj._meta.get_field(name).attname
+        old = getattr(obj, attname)
+        setattr(obj, name, value)
+        self._undo.append(lambda: setattr(obj, attname, old))
+
+    def _write_now(self) -> None:
+        if not self._savepoint:
+            self._stack.enter_context(transaction.atomic())
+            self._savepoint = True
+
+    def create(self, obj) -> None:
+        obj._change_reason = self.reason
+        if self.bulk:
+            getattr(self._staged, _PENDING_LIST[type(obj)]).append(obj)
+            return
+        self._write_now()
+        obj.save()
+
+    def save(self, obj) -> None:
+        """A record that exists changed (or one this batch is still to insert: flush first)."""
+        if obj.pk is None:
+            raise _FlushFirst
+        obj._change_reason = self.reason
+        self._write_now()
+        obj.save()
+
+    def link(self, cert: Certification, product: Product) -> None:
+        if self.bulk:
+            self._staged.links.append((cert, product))
+            return
+        self._write_now()
+        cert.products.add(product)
+
+    def flush(self) -> None:
+        """Insert what waits, in dependency order (bulk_create sets the new ids on the objects,
+        and each object's foreign keys from the objects inserted before it)."""
+        pending, self.pending = self.pending, _Pending()
+        try:
+            with transaction.atomic(savepoint=False):
+                for model, objs in (
+                    (Producer, pending.producers),
+                    (Product, pending.products),
+                    (Certification, pending.certificates),
+                ):
+                    if objs:
+                        model.objects.bulk_create(objs, batch_size=BULK_SIZE)
+                        _insert_history(model, objs, self.reason)
+                if pending.links:
+                    through = Certification.products.through
+                    through.objects.bulk_create(
+                        [through(certification_id=c.pk, product_id=p.pk) for c, p in pending.links],
+                        batch_size=BULK_SIZE,
+                    )
+        except IntegrityError as error:
+            raise _BulkInsertFailed from error
+
+
+HISTORY_COLUMNS = {"history_id", "history_date", "history_change_reason", "history_type"}
+
+
+def _insert_history(model, objs: list, reason: str) -> None:
+    """The "+" history rows of records just inserted, as simple-history's
+    bulk_history_create writes them (same columns, reason, user and type), but copied inside
+    the database with INSERT ... SELECT: building a historical object per record in Python cost
+    as much as inserting the records themselves. A history table with columns of its own
+    falls back to bulk_history_create."""
+    history = model.history.model
+    tracked = [f.column for f in history.tracked_fields]
+    extra = {f.column for f in history._meta.concrete_fields} - set(tracked)
+    if extra != HISTORY_COLUMNS | {"history_user_id"}:
+        model.history.bulk_history_create(objs, batch_size=BULK_SIZE, default_change_reason=reason)
+        return
+    user = history.get_default_history_user(objs[0])  # the request's user, if any, as a save's
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in tracked)
+    pk = quote(model._meta.pk.column)
+    # Only names from the models' metadata, quoted, go into the text; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, "  # noqa: S608
+        "history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
+        f"WHERE {pk} IN ({{ids}}) ORDER BY {pk}"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BULK_SIZE // 2):
+            ids = [obj.pk for obj in objs[start : start + BULK_SIZE // 2]]
+            cursor.execute(
+                sql.format(ids=", ".join(["%s"] * len(ids))),
+                [now, reason, getattr(user, "pk", user), *ids],
+            )
+
+
+_MISSING = object()
+_PENDING_LIST = {Producer: "producers", Product: "products", Certification: "certificates"}
+BULK_SIZE = 1000  # rows per INSERT statement
 
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
-def _set(obj, values: dict[str, Any]) -> bool:
-    """Set the values that differ; True if any did. Foreign keys are compared by id, so an
-    unchanged row costs no query."""
-    changed = False
+def _set(obj, values: dict[str, Any], writes: Writes) -> bool:
+    """Set the values that differ; True if any did (undone in memory if the row fails).
+    Foreign keys are compared by id, so an unchanged row costs no query. A record still
+    waiting for the batch's insert is not changed in memory (raises _FlushFirst): the row is
+    undone and applied again after the insert."""
+    changes = {}
     for name, value in values.items():
         field = obj._meta.get_field(name)
         if field.is_relation:
@@ -941,16 +1266,27 @@ def _set(obj, values: dict[str, Any]) -> bool:
         else:
             current, new = getattr(obj, name), value
         if current != new:
-            setattr(obj, name, value)
-            changed = True
-    return changed
+            changes[name] = value
+    if changes and obj.pk is None:
+        raise _FlushFirst
+    for name, value in changes.items():
+        writes.set_attr(obj, name, value)
+    return bool(changes)
 
 
-def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> tuple[str, set]:
+def _belongs_to(product: Product, producer: Producer) -> bool:
+    if producer.pk is None:  # created by this batch, not inserted yet
+        return product.pk is None and product.producer is producer
+    return product.producer_id == producer.pk
+
+
+def apply_row(
+    row: CleanRow, *, batch: Batch, by: User | None, writes: Writes
+) -> tuple[str, Product]:
     """Write one checked row: its producer, product and certificates. Returns the outcome
-    (created, updated or unchanged) and the ids of the products touched. Raises RowRejected
-    for conflicts only the database can tell (an ID claimed, a product code of another
-    producer). Call inside a savepoint."""
+    (created, updated or unchanged) and the row's product. Raises RowRejected for conflicts
+    only the database can tell (an ID claimed, a product code of another producer). Call
+    inside `writes.row()`, which keeps the row whole or undoes it."""
     now = timezone.now()
     outcome = UNCHANGED
     producer = batch.producers.get(row.key_hash)
@@ -968,11 +1304,8 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
         )
     national_hash = services.national_id_hash(row.national_id)
     if producer is None:
-        if row.producer["producer_type"] == ProducerType.SINGLE_OWNER and (
-            Producer.objects.filter(
-                national_id_hash=national_hash, producer_type=ProducerType.SINGLE_OWNER
-            ).exists()
-        ):
+        single_owner = row.producer["producer_type"] == ProducerType.SINGLE_OWNER
+        if single_owner and national_hash in batch.single_owners:
             raise RowRejected(
                 [
                     _conflict(
@@ -995,23 +1328,26 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
             verified_by=by,
             registration_step=len(services.REGISTRATION_STEPS),
         )
-        producer._change_reason = reason
-        producer.save()
-        batch.producers[row.key_hash] = producer
+        writes.create(producer)
+        writes.remember(batch.producers, row.key_hash, producer)
+        if single_owner:
+            writes.add_to(batch.single_owners, national_hash)
         outcome = CREATED
     else:
-        changed = _set(producer, row.producer)
-        if (producer.national_id or "") != row.national_id:
-            producer.national_id = row.national_id
-            producer.national_id_hash = national_hash
+        national_id_changed = (producer.national_id or "") != row.national_id
+        if national_id_changed and producer.pk is None:
+            raise _FlushFirst
+        changed = _set(producer, row.producer, writes)
+        if national_id_changed:
+            writes.set_attr(producer, "national_id", row.national_id)
+            writes.set_attr(producer, "national_id_hash", national_hash)
             changed = True
         if changed:
-            producer._change_reason = reason
-            producer.save()
+            writes.save(producer)
             outcome = UPDATED
 
     product = batch.products.get(row.product_code)
-    if product is not None and product.producer_id != producer.pk:
+    if product is not None and not _belongs_to(product, producer):
         raise RowRejected(
             [
                 _conflict(
@@ -1022,18 +1358,16 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
         )
     if product is None:
         product = Product(producer=producer, register_code=row.product_code, **row.product)
-        product._change_reason = reason
-        product.save()
-        batch.products[row.product_code] = product
+        writes.create(product)
+        writes.remember(batch.products, row.product_code, product)
         outcome = CREATED
-    elif _set(product, row.product):
-        product._change_reason = reason
-        product.save()
+    elif _set(product, row.product, writes):
+        writes.save(product)
         outcome = outcome if outcome == CREATED else UPDATED
 
     today = timezone.localdate()
     for clean in row.certificates:
-        key = (producer.pk, clean.type.pk, clean.number)
+        key = (row.key_hash, clean.type.pk, clean.number)
         cert = batch.certificates.get(key)
         status = (
             CertificationStatus.EXPIRED
@@ -1050,28 +1384,26 @@ def apply_row(row: CleanRow, *, batch: Batch, by: User | None, reason: str) -> t
                 verified_at=now,
                 **clean.values(),
             )
-            cert._change_reason = reason
-            cert.save()
-            cert.products.add(product)
-            cert._prefetched_objects_cache = {"products": Product.objects.none()}
-            batch.certificates[key] = cert
+            writes.create(cert)
+            writes.link(cert, product)
+            writes.remember(batch.certificates, key, cert)
+            writes.remember(batch.linked, key, {row.product_code})
             if outcome == UNCHANGED:
                 outcome = UPDATED
             continue
-        changed = _set(cert, clean.values())
+        changed = _set(cert, clean.values(), writes)
         if changed and cert.status in (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED):
-            cert.status = status
+            writes.set_attr(cert, "status", status)
         if changed:
-            cert._change_reason = reason
-            cert.save()
-        linked = {p.pk for p in cert.products.all()}
-        if product.pk not in linked:
-            cert.products.add(product)
-            cert._prefetched_objects_cache = {}
+            writes.save(cert)
+        linked = batch.linked.setdefault(key, set())
+        if row.product_code not in linked:
+            writes.link(cert, product)
+            writes.add_to(linked, row.product_code)
             changed = True
         if changed and outcome == UNCHANGED:
             outcome = UPDATED
-    return outcome, {product.pk}
+    return outcome, product
 
 
 # --- The whole file -----------------------------------------------------------------------------
@@ -1191,53 +1523,46 @@ def run_import(
     return ri
 
 
+@dataclass
+class _BatchResult:
+    counts: dict[str, int] = field(default_factory=lambda: {CREATED: 0, UPDATED: 0, UNCHANGED: 0})
+    rejections: list[RegisterImportRejection] = field(default_factory=list)
+    changed: list[Product] = field(default_factory=list)  # products of created/updated rows
+    # What this batch adds to the file's seen producers and product codes.
+    seen_producers: dict[str, tuple[int, str]] = field(default_factory=dict)
+    seen_products: dict[str, int] = field(default_factory=dict)
+
+
 def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
-    checked: list[tuple[RawRow, CleanRow | None, list[Problem], list[Problem]]] = []
-    for raw in rows:
-        clean, thai, english = _check(raw)
-        checked.append((raw, clean, thai, english))
-    rejections: list[RegisterImportRejection] = []
-    touched: set[int] = set()
-    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
-    with transaction.atomic():
-        batch = Batch.load([c for _r, c, _t, _e in checked if c is not None])
-        for raw, clean, thai, english in checked:
-            if clean is None:
-                rejections += _reject(ri, raw.line, thai, english)
-                continue
-            duplicate = _duplicate(clean, seen_producers, seen_products)
-            if duplicate:
-                rejections += _reject(ri, raw.line, duplicate, None)
-                continue
-            try:
-                with transaction.atomic():
-                    outcome, product_ids = apply_row(
-                        clean, batch=batch, by=ri.uploaded_by, reason=reason
-                    )
-            except RowRejected as rejected:
-                rejections += _reject(ri, raw.line, rejected.problems, None)
-                _forget(batch, clean)
-                continue
-            except (IntegrityError, ValidationError) as error:
-                log.warning("register row %s not imported: %s", raw.line, error)
-                thai_msg, en_msg = _both(
-                    lambda: _("This row conflicts with data already in the portal.")
-                )
-                rejections += _reject(ri, raw.line, [Problem("", thai_msg)], [Problem("", en_msg)])
-                _forget(batch, clean)
-                continue
-            counts[outcome] += 1
-            touched |= product_ids
-            seen_producers.setdefault(clean.key_hash, (raw.line, clean.producer_digest()))
-            seen_products[clean.product_code] = raw.line
-        if ri.dry_run:
-            transaction.set_rollback(True)
-    RegisterImportRejection.objects.bulk_create(rejections)
+    """Check and apply one batch in one transaction; returns the ids of the products it
+    created or changed (matching re-scores them at the end)."""
+    checked = [(raw, *_check(raw)) for raw in rows]
+    try:
+        with transaction.atomic():
+            result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=True)
+            if ri.dry_run:
+                transaction.set_rollback(True)
+    except _BulkInsertFailed as failure:
+        # Another writer (a second import of an overlapping file) inserted some of these
+        # records after the batch read them: apply the batch again row by row, each row in its
+        # savepoint, so that only the rows that really conflict are rejected.
+        log.warning(
+            "register batch at line %s: bulk insert failed (%s); row by row",
+            rows[0].line,
+            failure.__cause__,
+        )
+        with transaction.atomic():
+            result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=False)
+            if ri.dry_run:
+                transaction.set_rollback(True)
+    seen_producers.update(result.seen_producers)
+    seen_products.update(result.seen_products)
+    RegisterImportRejection.objects.bulk_create(result.rejections)
     ri.processed_rows += len(rows)
-    ri.created += counts[CREATED]
-    ri.updated += counts[UPDATED]
-    ri.unchanged += counts[UNCHANGED]
-    ri.rejected += len({r.line for r in rejections})
+    ri.created += result.counts[CREATED]
+    ri.updated += result.counts[UPDATED]
+    ri.unchanged += result.counts[UNCHANGED]
+    ri.rejected += len({r.line for r in result.rejections})
     RegisterImport.objects.filter(pk=ri.pk).update(
         processed_rows=ri.processed_rows,
         created=ri.created,
@@ -1245,21 +1570,59 @@ def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
         unchanged=ri.unchanged,
         rejected=ri.rejected,
     )
-    return touched
+    return {product.pk for product in result.changed}
 
 
-def _forget(batch: Batch, row: CleanRow) -> None:
-    """After a rolled-back row, objects it created in memory no longer exist."""
-    producer = batch.producers.get(row.key_hash)
-    if (
-        producer is not None
-        and producer.pk
-        and not Producer.objects.filter(pk=producer.pk).exists()
-    ):
-        del batch.producers[row.key_hash]
-    product = batch.products.get(row.product_code)
-    if product is not None and not Product.objects.filter(pk=product.pk).exists():
-        del batch.products[row.product_code]
+def _apply_batch(ri, checked, reason, seen_producers, seen_products, *, bulk: bool):
+    """Apply the checked rows of a batch, in file order. In bulk, the new records of the
+    batch are inserted together at the end (or earlier, when a later row changes one of them:
+    see _apply); rows that change records that exist are written row by row either way."""
+    result = _BatchResult()
+    producers_seen = collections.ChainMap(result.seen_producers, seen_producers)
+    products_seen = collections.ChainMap(result.seen_products, seen_products)
+    batch = Batch.load([c for _r, c, _t, _e in checked if c is not None])
+    writes = Writes(reason, bulk=bulk)
+    for raw, clean, thai, english in checked:
+        if clean is None:
+            result.rejections += _reject(ri, raw.line, thai, english)
+            continue
+        duplicate = _duplicate(clean, producers_seen, products_seen)
+        if duplicate:
+            result.rejections += _reject(ri, raw.line, duplicate, None)
+            continue
+        try:
+            outcome, product = _apply(clean, batch, ri.uploaded_by, writes)
+        except RowRejected as rejected:
+            result.rejections += _reject(ri, raw.line, rejected.problems, None)
+            continue
+        except (IntegrityError, ValidationError) as error:
+            log.warning("register row %s not imported: %s", raw.line, error)
+            thai_msg, en_msg = _both(
+                lambda: _("This row conflicts with data already in the portal.")
+            )
+            result.rejections += _reject(
+                ri, raw.line, [Problem("", thai_msg)], [Problem("", en_msg)]
+            )
+            continue
+        result.counts[outcome] += 1
+        if outcome != UNCHANGED:
+            result.changed.append(product)
+        producers_seen.setdefault(clean.key_hash, (raw.line, clean.producer_digest()))
+        products_seen[clean.product_code] = raw.line
+    writes.flush()
+    return result
+
+
+def _apply(row: CleanRow, batch: Batch, by: User | None, writes: Writes) -> tuple[str, Product]:
+    """apply_row, whole or not at all; a row that changes a record still waiting for the
+    batch's insert is undone, the insert made, and the row applied again."""
+    try:
+        with writes.row():
+            return apply_row(row, batch=batch, by=by, writes=writes)
+    except _FlushFirst:
+        writes.flush()
+    with writes.row():
+        return apply_row(row, batch=batch, by=by, writes=writes)
 
 
 def _duplicate(row: CleanRow, seen_producers, seen_products) -> list[Problem] | None:

@@ -21,7 +21,7 @@ from producers.models import (
     RegisterImportStatus,
 )
 from producers.reference import load_categories, load_certification_types
-from producers.register import run_import
+from producers.register import change_reason, run_import
 from tests import factories
 from tests.producers.register_files import csv_bytes, good_row, make_import, write, xlsx_bytes
 
@@ -90,6 +90,16 @@ def test_an_old_excel_tis620_csv_is_read():
     assert Producer.objects.get().name_th == "กลุ่มทอผ้าบ้านดอนเจดีย์"
 
 
+def test_a_csv_in_no_encoding_we_read_fails_whole_with_a_clear_reason():
+    # Valid UTF-8 up to its last row, then bytes that are neither UTF-8 nor CP874: nothing of
+    # it is imported, not even the rows before.
+    content = csv_bytes([good_row(1), good_row(2)]) + b"\xff\xfe\xfc,\xdb\n"
+    result = run_import(make_import(content, "register.csv"))
+    assert result.status == RegisterImportStatus.FAILED
+    assert "CSV UTF-8" in result.failure_en and result.failure_th != result.failure_en
+    assert not Producer.objects.exists()
+
+
 def test_a_file_that_is_not_a_workbook_fails_whole_with_a_clear_reason():
     result = run_import(make_import(b"not a zip", "register.xlsx"))
     assert result.status == RegisterImportStatus.FAILED
@@ -156,6 +166,17 @@ def test_each_rejection_names_line_column_and_reason_in_thai_and_english(
     assert english in en
     # The Thai reason is Thai (the catalogue has it), not the English text again.
     assert th != en and any("\u0e00" <= ch <= "\u0e7f" for ch in th)
+
+
+def test_every_row_of_a_producer_with_a_bad_id_is_rejected_with_the_same_reasons():
+    # The producer's columns are checked once per producer and language; each row still gets
+    # its own rejection, in Thai and English.
+    result = _run([good_row(n, national_id="1101700230709") for n in (1, 2, 3)])
+    assert (result.created, result.rejected) == (0, 3)
+    reasons = _reasons(result)
+    assert [line for line, *_rest in reasons] == [2, 3, 4]
+    assert len({(col, th, en) for _line, col, th, en in reasons}) == 1
+    assert "last digit" in reasons[0][3] and reasons[0][2] != reasons[0][3]
 
 
 def test_a_row_with_one_bad_certificate_is_rejected_whole():
@@ -275,6 +296,14 @@ def test_matching_re_scores_once_at_the_end_not_row_by_row():
     assert set(rematch.call_args.args[0]) == set(Product.objects.values_list("pk", flat=True))
 
 
+def test_a_file_imported_again_unchanged_re_scores_nothing():
+    _run([good_row(1)])
+    with mock.patch("matching.services.rematch_products") as rematch:
+        result = _run([good_row(1)])
+    assert result.unchanged == 1
+    assert rematch.call_count == 0
+
+
 def test_a_dry_run_re_scores_nothing():
     with mock.patch("matching.services.rematch_products") as rematch:
         _run([good_row(1)], dry_run=True)
@@ -340,3 +369,141 @@ def test_a_sheet_formatted_down_to_its_last_row_ends_where_the_data_does():
     workbook.save(out)
     result = run_import(make_import(out.getvalue(), "register.xlsx"))
     assert (result.status, result.created, result.rejected) == ("done", 2, 0)
+
+
+# --- Writing a batch: new records in bulk, the rest row by row ------------------------------------
+
+
+def _producer_rows(first: int, count: int, products: int = 2) -> list[dict[str, str]]:
+    """`count` producers (each its own national ID) of `products` products each, with stars."""
+    return [
+        good_row(
+            n,
+            national_id=factories.valid_national_id(1000 + p),
+            product_code=f"50-{p:04d}-{k:02d}",
+            otop_stars="4",
+            otop_star_year="2567",
+        )
+        for p in range(first, first + count)
+        for k, n in enumerate(range(products), start=1)
+    ]
+
+
+def _queries_of_import(rows) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register_import = make_import(csv_bytes(rows), "register.csv")
+    with (
+        mock.patch("matching.services.rematch_products"),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        result = run_import(register_import)
+    assert result.created == len(rows), _reasons(result)
+    return len(ctx.captured_queries)
+
+
+def test_new_rows_cost_the_same_number_of_queries_however_many_there_are():
+    few = _queries_of_import(_producer_rows(0, 3))
+    many = _queries_of_import(_producer_rows(100, 12))
+    assert few == many, f"{few} queries for 6 new rows, {many} for 24: a query per row?"
+    assert Producer.objects.count() == 15 and Product.objects.count() == 30
+    assert Certification.objects.count() == 15 + 30  # a มผช. per producer, stars per product
+
+
+def test_records_written_in_bulk_have_their_history_from_the_register():
+    result = _run(_producer_rows(0, 3))
+    assert result.created == 6, _reasons(result)
+    reason = change_reason(result)
+    assert reason.startswith("from the register: register.csv (")
+    for model in (Producer, Product, Certification):
+        history = model.history.all()
+        assert history.count() == model.objects.count()
+        assert {(h.history_type, h.history_change_reason) for h in history} == {("+", reason)}
+    assert set(Producer.history.values_list("name_th", "register_key_hash")) == set(
+        Producer.objects.values_list("name_th", "register_key_hash")
+    )
+    # Each product's certificates are linked: its stars and its producer's มผช.
+    for product in Product.objects.all():
+        assert sorted(product.certifications.values_list("type__code", flat=True)) == [
+            "otop-stars",
+            "tcps",
+        ]
+
+
+def test_a_row_that_conflicts_is_rejected_whole_and_the_rows_around_it_are_imported():
+    _run([good_row(1)])  # product 50-0001-01 belongs to this producer now
+    other = {"national_id": factories.valid_national_id(7), "producer_name_th": "กลุ่มอื่น"}
+    rows = [
+        good_row(
+            2, national_id=factories.valid_national_id(5), otop_stars="3", otop_star_year="2566"
+        ),
+        good_row(1, **other),  # a new producer with the first producer's product code
+        good_row(3, national_id=factories.valid_national_id(9)),
+    ]
+    result = _run(rows)
+    assert (result.created, result.rejected) == (2, 1), _reasons(result)
+    assert [(line, col) for line, col, _th, _en in _reasons(result)] == [(3, "product_code")]
+    assert not Producer.objects.filter(name_th="กลุ่มอื่น").exists()
+    assert Producer.objects.count() == 3 and Product.objects.count() == 3
+    for code in ("50-0001-02", "50-0001-03"):
+        product = Product.objects.get(register_code=code)
+        assert product.certifications.filter(type__code="tcps").exists()
+    assert Product.objects.get(register_code="50-0001-02").certifications.count() == 2
+
+
+def test_a_rejected_row_leaves_no_change_behind_for_the_next_row_of_its_producer():
+    first = good_row(1)
+    second = good_row(2, national_id=factories.valid_national_id(5))
+    _run([first, second])
+    changed = {"phone": "0899999999"}
+    # The first producer's new phone, on a row with the other producer's product code:
+    # rejected whole. Its next row (its own product) still brings the new phone.
+    result = _run([good_row(2, **changed), good_row(1, **changed)])
+    assert (result.updated, result.rejected) == (1, 1), _reasons(result)
+    assert Producer.objects.get(national_id_hash=_hash(first["national_id"])).phone == (
+        "0899999999"
+    )
+
+
+def _hash(national_id: str) -> str:
+    from producers.services import national_id_hash
+
+    return national_id_hash(national_id)
+
+
+def test_a_row_that_changes_a_record_made_earlier_in_its_batch_is_applied_after_it():
+    # Two products of one producer list the same certificate with another expiry date: the
+    # second row changes the certificate the first one created, as row by row.
+    rows = [good_row(1), good_row(2, cert1_expires_on="14/03/2573")]
+    result = _run(rows)
+    assert (result.created, result.rejected) == (2, 0), _reasons(result)
+    cert = Certification.objects.get()
+    assert cert.expires_on == dt.date(2030, 3, 14)
+    assert cert.products.count() == 2
+    assert list(
+        Certification.history.order_by("history_id").values_list("history_type", flat=True)
+    ) == [
+        "+",
+        "~",
+    ]
+
+
+def test_a_bulk_insert_that_meets_records_written_meanwhile_falls_back_to_row_by_row():
+    from producers import register
+
+    _run([good_row(1)])
+    real_load = register.Batch.load
+    loads = []
+
+    def load(rows):
+        loads.append(rows)
+        # The first read misses the records another import committed meanwhile.
+        return register.Batch({}, {}, {}, {}, set()) if len(loads) == 1 else real_load(rows)
+
+    with mock.patch.object(register.Batch, "load", side_effect=load):
+        result = _run([good_row(1), good_row(2)])
+    assert len(loads) == 2  # the bulk attempt, then the batch again row by row
+    assert (result.created, result.unchanged, result.rejected) == (1, 1, 0), _reasons(result)
+    assert Producer.objects.count() == 1 and Product.objects.count() == 2
+    assert Certification.objects.get().products.count() == 2
