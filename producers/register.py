@@ -1538,10 +1538,7 @@ def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
     created or changed (matching re-scores them at the end)."""
     checked = [(raw, *_check(raw)) for raw in rows]
     try:
-        with transaction.atomic():
-            result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=True)
-            if ri.dry_run:
-                transaction.set_rollback(True)
+        result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=True)
     except _BulkInsertFailed as failure:
         # Another writer (a second import of an overlapping file) inserted some of these
         # records after the batch read them: apply the batch again row by row, each row in its
@@ -1551,10 +1548,7 @@ def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
             rows[0].line,
             failure.__cause__,
         )
-        with transaction.atomic():
-            result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=False)
-            if ri.dry_run:
-                transaction.set_rollback(True)
+        result = _apply_batch(ri, checked, reason, seen_producers, seen_products, bulk=False)
     seen_producers.update(result.seen_producers)
     seen_products.update(result.seen_products)
     RegisterImportRejection.objects.bulk_create(result.rejections)
@@ -1574,9 +1568,18 @@ def _run_batch(ri, rows, reason, seen_producers, seen_products) -> set[int]:
 
 
 def _apply_batch(ri, checked, reason, seen_producers, seen_products, *, bulk: bool):
-    """Apply the checked rows of a batch, in file order. In bulk, the new records of the
-    batch are inserted together at the end (or earlier, when a later row changes one of them:
-    see _apply); rows that change records that exist are written row by row either way."""
+    """Apply the checked rows of a batch, in file order, in one transaction (rolled back in a
+    dry run). In bulk, the new records of the batch are inserted together at the end (or
+    earlier, when a later row changes one of them: see _apply); rows that change records that
+    exist are written row by row either way."""
+    with transaction.atomic():
+        result = _apply_rows(ri, checked, reason, seen_producers, seen_products, bulk=bulk)
+        if ri.dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _apply_rows(ri, checked, reason, seen_producers, seen_products, *, bulk: bool):
     result = _BatchResult()
     producers_seen = collections.ChainMap(result.seen_producers, seen_producers)
     products_seen = collections.ChainMap(result.seen_products, seen_products)
