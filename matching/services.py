@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import struct
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,12 +136,73 @@ def _upsert_sql(source: str) -> str:
 READ_BACK = 1000  # product ids per query when reading the stored results back
 _COMPARED = tuple(COLUMNS.index(c) for c in CHANGES)
 
+# PostgreSQL: what is stored is compared one product at a time, as an MD5 of its rows' CHANGES
+# in channel order, worked out by the database over the binary form of each column (big-endian,
+# as struct packs them here). Reading back 40 rows per product into Python took more time than
+# the engine (docs/performance.md, issue 14); one digest per product costs a fifth of that.
+_ROW = struct.Struct(">q?hqhiq")  # channel_id, eligible, score, failed, star_level, version, fp
+_DIGESTS = (
+    "SELECT product_id, md5(string_agg("
+    "int8send(channel_id) || boolsend(eligible) || int2send(score) || int8send(failed) || "
+    "int2send(COALESCE(star_level, -1)::smallint) || int4send(requirement_version) || "
+    "int8send(fingerprint), ''::bytea ORDER BY channel_id)) "
+    "FROM {table} WHERE product_id = ANY(%s) AND channel_id = ANY(%s) GROUP BY product_id"
+)
 
-def _changed(rows: list[tuple]) -> list[tuple]:
-    """The rows whose stored result is missing or differs (CHANGES), read back in a query per
-    1,000 products. Cheaper than letting the upsert find out: on SQLite an upsert that changes
-    nothing costs as much as one that does, and on PostgreSQL ON CONFLICT locks every row it
-    meets (a WAL record and a dirty page each) even when its WHERE then skips it."""
+
+def _digests(rows: list[tuple]) -> dict[int, list[tuple]]:
+    """The rows grouped by product, each group in channel order (what _DIGESTS hashes)."""
+    groups: dict[int, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(row[0], []).append(row)
+    for group in groups.values():
+        group.sort(key=lambda row: row[1])
+    return groups
+
+
+def _digest(group: list[tuple]) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    pack = _ROW.pack
+    for row in group:
+        stars = -1 if row[6] is None else row[6]
+        digest.update(pack(row[1], row[2], row[3], row[4], stars, row[7], row[8]))
+    return digest.hexdigest()
+
+
+def _stored_digests(product_ids: list[int], channel_ids: list[int]) -> dict[int, str]:
+    """PostgreSQL: product id -> digest of its stored rows for these channels (_DIGESTS), a
+    query per 1,000 products. Products without stored rows are missing."""
+    digests: dict[int, str] = {}
+    sql = _DIGESTS.format(table=MatchResult._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(product_ids), READ_BACK):
+            cursor.execute(sql, [product_ids[start : start + READ_BACK], channel_ids])
+            digests.update(cursor.fetchall())
+    return digests
+
+
+def _changed(rows: list[tuple], stored_digests: dict[int, str] | None = None) -> list[tuple]:
+    """The rows whose stored result may be missing or differ (CHANGES). On PostgreSQL: every
+    row of each product whose stored rows (for these rows' channels) hash differently
+    (`stored_digests` when the caller read them already, else read here); the upsert's own
+    comparison then writes only the rows that differ. Elsewhere: the rows that differ, read
+    back in a query per 1,000 products.
+    Cheaper than letting the upsert find out: on SQLite an upsert that changes nothing costs
+    as much as one that does, and on PostgreSQL ON CONFLICT locks every row it meets (a WAL
+    record and a dirty page each) even when its WHERE then skips it."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        groups = _digests(rows)
+        if stored_digests is None:
+            channel_ids = sorted({row[1] for row in rows})
+            stored_digests = _stored_digests(sorted(groups), channel_ids)
+        return [
+            row
+            for pid, group in groups.items()
+            if stored_digests.get(pid) != _digest(group)
+            for row in group
+        ]
     product_ids = sorted({row[0] for row in rows})
     stored: dict[tuple[int, int], tuple] = {}
     for start in range(0, len(product_ids), READ_BACK):
@@ -150,10 +214,10 @@ def _changed(rows: list[tuple]) -> list[tuple]:
     return [row for row in rows if stored.get((row[0], row[1])) != [row[i] for i in _COMPARED]]
 
 
-def _upsert(rows: list[tuple]) -> int:
+def _upsert(rows: list[tuple], stored_digests: dict[int, str] | None = None) -> int:
     """Insert or update result rows (call inside a transaction); a row whose result did not
     change is left alone. Returns how many rows were written (inserted or changed)."""
-    rows = _changed(rows)
+    rows = _changed(rows, stored_digests)
     if not rows:
         return 0
     with connection.cursor() as cursor:
@@ -253,18 +317,42 @@ def rematch_range(
     if channel_ids is not None:
         channels = [(cid, ch) for cid, ch in channels if cid in channel_ids]
     summary = RematchSummary()
+    channel_ids_scored = sorted(cid for cid, _ch in channels)
     facts_chunks = iter_product_facts(as_of, chunk=chunk, first_id=first_id, last_id=last_id)
-    for facts_chunk in facts_chunks:
-        now = timezone.now()
-        rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
-        with transaction.atomic():
-            written = _upsert(rows)
-        summary.products += len(facts_chunk)
-        summary.pairs += len(rows)
-        summary.written += written
-        summary.eligible += sum(r[2] for r in rows)
-        if progress:
-            progress(len(facts_chunk), written)
+    # PostgreSQL, outside a transaction (a command, a worker): a second connection reads the
+    # chunk's stored digests while this thread scores it, so the database's half of the
+    # comparison costs no time (two cores: the engine on one, PostgreSQL on the other). Inside
+    # a caller's transaction the second connection could not see its uncommitted rows.
+    reader = (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rematch-read")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block
+        else None
+    )
+    try:
+        for facts_chunk in facts_chunks:
+            pending = (
+                reader.submit(
+                    _stored_digests, [f.product_id for f in facts_chunk], channel_ids_scored
+                )
+                if reader
+                else None
+            )
+            now = timezone.now()
+            rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
+            with transaction.atomic():
+                written = _upsert(rows, pending.result() if pending else None)
+            summary.products += len(facts_chunk)
+            summary.pairs += len(rows)
+            summary.written += written
+            summary.eligible += sum(r[2] for r in rows)
+            if progress:
+                progress(len(facts_chunk), written)
+    finally:
+        if reader:
+            # The reading thread's connection is closed by that thread (connections are per
+            # thread), so no idle session is left behind.
+            reader.submit(connections.close_all).result()
+            reader.shutdown()
     summary.seconds = time.perf_counter() - started
     return summary
 

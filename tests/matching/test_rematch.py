@@ -12,7 +12,7 @@ from matching.engine import Criterion
 from matching.models import MatchResult
 from matching.services import rematch_all, rematch_expired, rematch_products, stale_product_ids
 from partners.services import requirement_save
-from producers.models import CertificationStatus
+from producers.models import CertificationScope, CertificationStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -281,6 +281,91 @@ def test_a_new_requirement_version_rewrites_that_channels_results(chilli, shop):
     assert summary.written == 1
     assert _result(chilli, shop).requirement_version == 2
     assert _result(chilli, other).requirement_version == 1
+
+
+def _scored_now(channels=None) -> list[tuple]:
+    """What a re-score of every product would store now, as services' row tuples."""
+    from matching.selectors import active_channels, product_facts
+    from matching.services import _rows_for
+    from producers.models import Product
+
+    today, now = timezone.localdate(), timezone.now()
+    channels = channels if channels is not None else active_channels()
+    facts = product_facts(set(Product.objects.values_list("pk", flat=True)), today)
+    return [row for f in facts for row in _rows_for(f, channels, today, now)]
+
+
+def test_what_is_stored_is_recognised_as_unchanged_and_one_difference_is_found(shop, fda_type):
+    """The comparison the re-score makes before writing (on PostgreSQL a digest per product
+    worked out by the database, elsewhere the rows read back) agrees with what was stored:
+    stars set and unset, eligible and not, a failed mask; and it finds one changed score."""
+    from matching.services import _changed, _upsert
+
+    food = factories.CategoryFactory(code="food")
+    factories.ChannelFactory(code="shop-any")
+    starred = factories.ProductFactory(category=food, price=120)
+    factories.CertificationFactory(
+        producer=starred.producer,
+        type=factories.StarsTypeFactory(),
+        status=CertificationStatus.VERIFIED,
+        scope=CertificationScope.PRODUCTS,
+        products=[starred],
+        star_level=4,
+        award_year=timezone.localdate().year,
+    )
+    factories.ProductFactory.create_batch(3, category=food, price=900)
+    rematch_all()
+    rows = _scored_now()
+    assert {r[2] for r in rows} == {True, False} and {r[6] for r in rows} >= {None, 4}
+    assert _changed(rows) == []
+
+    MatchResult.objects.filter(product=starred, channel=shop).update(score=1)
+    changed = _changed(rows)
+    assert {r[0] for r in changed} == {starred.pk}  # that product's rows, or only the one
+    assert (starred.pk, shop.pk) in {(r[0], r[1]) for r in changed}
+    with transaction.atomic():
+        assert _upsert(rows) == 1  # the database writes only the row that differs
+    assert _changed(rows) == []
+
+
+def test_a_rescore_of_one_channel_compares_only_that_channels_results(chilli, shop):
+    from matching.selectors import active_channels
+    from matching.services import _changed
+
+    other = factories.ChannelFactory(code="shop-any")
+    rematch_all()
+    only_shop = [(cid, ch) for cid, ch in active_channels() if cid == shop.pk]
+    MatchResult.objects.filter(channel=other).update(score=1)  # not the channel re-scored
+    assert _changed(_scored_now(only_shop)) == []
+    assert rematch_all(channel_ids={shop.pk}).written == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rescore_outside_a_transaction_reads_on_a_second_connection_and_closes_it(shop):
+    """On PostgreSQL a command's or a worker's re-score reads the stored digests on a second
+    connection while it scores (services.rematch_range); it finds the same changes, and leaves
+    no session open behind it."""
+    from django.db import connection
+
+    def sessions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    food = factories.CategoryFactory(code="food")
+    products = factories.ProductFactory.create_batch(5, category=food, price=120)
+    rematch_all(chunk=2)  # (each product was scored when it was saved, too)
+    assert MatchResult.objects.count() == 5
+    postgres = connection.vendor == "postgresql"
+    before = sessions() if postgres else 0
+    assert rematch_all(chunk=2).written == 0
+    type(products[0]).objects.filter(pk=products[3].pk).update(price=900)
+    assert rematch_all(chunk=2).written == 1
+    assert _result(products[3], shop).failed & 1 << Criterion.PRICE
+    if postgres:
+        assert sessions() == before
 
 
 # --- Runs split into ranges (matching.runs) ----------------------------------------------------
