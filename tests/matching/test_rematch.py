@@ -555,3 +555,15 @@ def test_finished_runs_are_kept_ninety_days(catalogue):
     RematchRun.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=91))
     rematch_run_start(range_size=3)
     assert not RematchRun.objects.filter(pk=old.pk).exists()
+
+
+def test_the_result_table_leaves_room_for_updates_in_place():
+    """PostgreSQL: a re-score that changes only columns no index covers updates each row on its
+    own page (migration matching/0014; docs/performance.md, issue 14)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage parameter (SQLite has none)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'matching_matchresult'")
+        assert "fillfactor=50" in (cursor.fetchone()[0] or [])
