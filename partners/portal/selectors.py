@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.models import MatchResult
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import REFERRALS, cached_count
@@ -30,19 +29,23 @@ CONTACT_STATES = ("accepted", "listed")
 
 def partner_shortlist(user) -> QuerySet:
     """The referrals sent to the member's partner (and what became of them), with what the list
-    shows joined in: `score` and `star_level` from the pair's stored match result (worked out
-    for the rows of the page only, unless the list is sorted or filtered by them), and the
-    product's photos prefetched. A fixed number of queries whatever the page size. Unordered
-    (the filter set orders)."""
-    result = MatchResult.objects.filter(
-        product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id")
-    )
+    shows joined in: `score` and `star_level` from the pair's stored match result (None when
+    the pair has none), and the product's photos prefetched. A fixed number of queries
+    whatever the page size. Unordered (the filter set orders)."""
     return (
         referrals_visible_to(user)
         .select_related("product__subcategory")
         .annotate(
-            score=Subquery(result.values("score")[:1]),
-            star_level=Subquery(result.values("star_level")[:1]),
+            # A join on (product, channel), at most one row (one_result_per_pair): a list
+            # sorted or filtered by score or stars looks each result up once, where the
+            # correlated subqueries it replaces were run two or three times for every one
+            # of a big partner's 20,000 referrals (issue 13).
+            result=FilteredRelation(
+                "product__match_results",
+                condition=Q(product__match_results__channel=F("channel")),
+            ),
+            score=F("result__score"),
+            star_level=F("result__star_level"),
         )
         .prefetch_related(
             Prefetch(
