@@ -166,6 +166,27 @@ def test_an_expired_certificate_does_not_count(client, partner, officer, central
     assert _shown(client.get(HOME, {"certificate": "fda"})) == []
 
 
+def test_the_score_and_stars_are_the_referred_channels_and_none_without_a_result(
+    client, partner, officer, central_channel, shopee_channel
+):
+    scored, unscored = sent_referrals(2, channel=central_channel, officer=officer)
+    products = [scored.product, unscored.product]
+    # The same products' results for another partner's channel must not leak in.
+    MatchResult.objects.filter(product__in=products, channel=shopee_channel).update(
+        score=99, star_level=5
+    )
+    MatchResult.objects.filter(product=scored.product, channel=central_channel).update(
+        score=10, star_level=None
+    )
+    MatchResult.objects.filter(product=unscored.product, channel=central_channel).delete()
+    client.force_login(partner)
+    response = client.get(HOME, {"ordering": "-score"})
+    assert _shown(response) == [scored.pk, unscored.pk]  # no result: last, still listed
+    assert [r.score for r in response.context["page"].object_list] == [10, None]
+    assert _shown(client.get(HOME, {"min_stars": "1"})) == []
+    assert _shown(client.get(HOME, {"min_score": "10"})) == [scored.pk]
+
+
 def test_sorts_by_score_and_price_both_ways(client, partner, officer, central_channel):
     a, b, c = sent_referrals(3, channel=central_channel, officer=officer)
     for referral, score, price in ((a, 50, 300), (b, 90, 100), (c, 70, 200)):
