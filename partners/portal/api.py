@@ -25,11 +25,11 @@ from rest_framework.pagination import PageNumberPagination
 from matching.api.serializers import decline_code_field, listing_url_field
 from matching.models import Referral
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator, count_from_states
+from otop_portal.pagination import KnownCountPaginator
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
     partner_shortlist,
-    partner_state_counts,
+    partner_shortlist_count,
     product_certificates,
 )
 
@@ -187,13 +187,13 @@ _NOT_PARTNER = OpenApiResponse(description="Only partner members read a shortlis
 
 
 class ShortlistPagination(PageNumberPagination):
-    """Pages as the other lists have them, with the count from the partner's state counts
-    (kept per partner, otop_portal/counts.py) when the list is filtered by state alone: not a
+    """Pages as the other lists have them, with the count the shortlist page shows
+    (partner_shortlist_count: from the state counts, or kept per partner and filters): not a
     COUNT over a big partner's 20,000 referrals on every call (issue 13)."""
 
     def paginate_queryset(self, queryset, request, view=None):
         filterset = PartnerReferralFilter(request.query_params, queryset=queryset, request=request)
-        count = count_from_states(filterset, partner_state_counts(request.user))
+        count = partner_shortlist_count(request.user, filterset, queryset)
         self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
         return super().paginate_queryset(queryset, request, view)
 

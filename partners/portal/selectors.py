@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.models import MatchResult
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
-from otop_portal.counts import REFERRALS, cached_count
+from otop_portal.counts import QUEUES, REFERRALS, cached_count
+from otop_portal.pagination import count_from_states
 from partners.models import ContactView, RequirementVersion
 from partners.sentences import NameBook
 from producers.models import Certification, CertificationStatus, ProductPhoto
@@ -30,19 +31,23 @@ CONTACT_STATES = ("accepted", "listed")
 
 def partner_shortlist(user) -> QuerySet:
     """The referrals sent to the member's partner (and what became of them), with what the list
-    shows joined in: `score` and `star_level` from the pair's stored match result (worked out
-    for the rows of the page only, unless the list is sorted or filtered by them), and the
-    product's photos prefetched. A fixed number of queries whatever the page size. Unordered
-    (the filter set orders)."""
-    result = MatchResult.objects.filter(
-        product_id=OuterRef("product_id"), channel_id=OuterRef("channel_id")
-    )
+    shows joined in: `score` and `star_level` from the pair's stored match result (None when
+    the pair has none), and the product's photos prefetched. A fixed number of queries
+    whatever the page size. Unordered (the filter set orders)."""
     return (
         referrals_visible_to(user)
         .select_related("product__subcategory")
         .annotate(
-            score=Subquery(result.values("score")[:1]),
-            star_level=Subquery(result.values("star_level")[:1]),
+            # A join on (product, channel), at most one row (one_result_per_pair): a list
+            # sorted or filtered by score or stars looks each result up once, where the
+            # correlated subqueries it replaces were run two or three times for every one
+            # of a big partner's 20,000 referrals (issue 13).
+            result=FilteredRelation(
+                "product__match_results",
+                condition=Q(product__match_results__channel=F("channel")),
+            ),
+            score=F("result__score"),
+            star_level=F("result__star_level"),
         )
         .prefetch_related(
             Prefetch(
@@ -72,6 +77,30 @@ def partner_state_counts(user) -> dict[str, int]:
         return counts
 
     return cached_count(REFERRALS, f"shortlist:{user.partner_id}", compute)
+
+
+def partner_shortlist_count(
+    user, filterset, rows: QuerySet, state_counts: dict[str, int] | None = None
+) -> int:
+    """How many of the partner's referrals `rows` (the shortlist under `filterset`) holds: the
+    sum of the state counts (partner_state_counts, read unless given) when it is filtered by
+    state alone; otherwise counted, and kept per partner and filters until a referral, product
+    or certificate changes, as the officer's candidates are (otop_portal/counts.py). No query
+    when kept; one when worked out."""
+    if state_counts is None:
+        state_counts = partner_state_counts(user)
+    known = count_from_states(filterset, state_counts)
+    if known is not None:
+        return known
+    # The filters as understood (what narrows the rows), not as typed: the order does not count.
+    applied = sorted(
+        (name, str(getattr(value, "pk", value)))
+        for name, value in filterset.form.cleaned_data.items()
+        if name != "ordering" and value not in (None, "")
+    )
+    return cached_count(
+        (REFERRALS, QUEUES), f"shortlist:{user.partner_id}:{urlencode(applied)}", rows.count
+    )
 
 
 def partner_referral(user, pk: int):

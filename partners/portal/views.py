@@ -23,7 +23,7 @@ from matching.models import Referral, ReferralState
 from matching.selectors import person_shown_to
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator, count_from_states
+from otop_portal.pagination import KnownCountPaginator
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
 from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
@@ -31,6 +31,7 @@ from partners.portal.forms import BulkDecisionForm, ReferralDecisionForm
 from partners.portal.selectors import (
     partner_referral,
     partner_shortlist,
+    partner_shortlist_count,
     partner_state_counts,
     producer_contact_for,
     product_certificates,
@@ -61,8 +62,11 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     )
     counts = partner_state_counts(request.user)
+    rows = filterset.qs
     page = KnownCountPaginator(
-        filterset.qs, SHORTLIST_PER_PAGE, count=count_from_states(filterset, counts)
+        rows,
+        SHORTLIST_PER_PAGE,
+        count=partner_shortlist_count(request.user, filterset, rows, counts),
     ).get_page(request.GET.get("page"))
     return render(
         request,

@@ -8,6 +8,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching.models import MatchResult
@@ -164,6 +166,27 @@ def test_an_expired_certificate_does_not_count(client, partner, officer, central
     assert _shown(client.get(HOME, {"certificate": "fda"})) == []
 
 
+def test_the_score_and_stars_are_the_referred_channels_and_none_without_a_result(
+    client, partner, officer, central_channel, shopee_channel
+):
+    scored, unscored = sent_referrals(2, channel=central_channel, officer=officer)
+    products = [scored.product, unscored.product]
+    # The same products' results for another partner's channel must not leak in.
+    MatchResult.objects.filter(product__in=products, channel=shopee_channel).update(
+        score=99, star_level=5
+    )
+    MatchResult.objects.filter(product=scored.product, channel=central_channel).update(
+        score=10, star_level=None
+    )
+    MatchResult.objects.filter(product=unscored.product, channel=central_channel).delete()
+    client.force_login(partner)
+    response = client.get(HOME, {"ordering": "-score"})
+    assert _shown(response) == [scored.pk, unscored.pk]  # no result: last, still listed
+    assert [r.score for r in response.context["page"].object_list] == [10, None]
+    assert _shown(client.get(HOME, {"min_stars": "1"})) == []
+    assert _shown(client.get(HOME, {"min_score": "10"})) == [scored.pk]
+
+
 def test_sorts_by_score_and_price_both_ways(client, partner, officer, central_channel):
     a, b, c = sent_referrals(3, channel=central_channel, officer=officer)
     for referral, score, price in ((a, 50, 300), (b, 90, 100), (c, 70, 200)):
@@ -185,6 +208,32 @@ def test_the_score_shown_is_the_pairs_stored_score(client, partner, officer, cen
     response = client.get(HOME)
     assert response.context["page"].object_list[0].score == 77
     assert ">77</summary>" in response.content.decode()
+
+
+def test_a_filtered_shortlist_is_counted_once_until_a_referral_changes(
+    client, partner, officer, central_channel, django_capture_on_commit_callbacks
+):
+    sent_referrals(3, channel=central_channel, officer=officer)
+    client.force_login(partner)
+    url = f"{HOME}?channel={central_channel.code}&ordering=-score"
+
+    def shown_count():
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url).context["page"]
+        counted = [
+            q
+            for q in ctx.captured_queries
+            if 'COUNT(*) AS "__count" FROM "matching_referral"' in q["sql"]
+        ]
+        return page.paginator.count, len(counted)
+
+    assert shown_count() == (3, 1)
+    # The same filters in another order, another sort: the count kept, no COUNT over the list.
+    assert client.get(f"{HOME}?ordering=sent&channel={central_channel.code}").status_code == 200
+    assert shown_count() == (3, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent_referrals(1, channel=central_channel, officer=officer)
+    assert shown_count() == (4, 1)  # worked out afresh once a referral was sent
 
 
 def test_the_shortlist_is_paginated(client, partner, officer, central_channel, monkeypatch):
@@ -247,6 +296,7 @@ def test_the_api_lists_the_shortlist_with_the_same_filters(
     assert {r["id"] for r in body["results"]} == {cheap.pk, dear.pk}
     body = client.get(reverse("api:shortlist-list"), {"price_min": "500"}).json()
     assert [r["id"] for r in body["results"]] == [dear.pk]
+    assert body["count"] == 1  # counted with the filter, not taken from the state counts
     assert body["results"][0]["product"]["price"] == "999.00"
     assert body["results"][0]["channel"] == "central-shelf"
 
