@@ -7,7 +7,7 @@ import hashlib
 import struct
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -217,7 +217,18 @@ def _changed(rows: list[tuple], stored_digests: dict[int, str] | None = None) ->
 def _upsert(rows: list[tuple], stored_digests: dict[int, str] | None = None) -> int:
     """Insert or update result rows (call inside a transaction); a row whose result did not
     change is left alone. Returns how many rows were written (inserted or changed)."""
-    rows = _changed(rows, stored_digests)
+    return _write(_changed(rows, stored_digests))
+
+
+def _write_committed(rows: list[tuple]) -> int:
+    """_write in a transaction of its own (the re-score's writing thread)."""
+    with transaction.atomic():
+        return _write(rows)
+
+
+def _write(rows: list[tuple]) -> int:
+    """Insert or update these rows (call inside a transaction); the database still leaves a
+    row alone when it equals what is stored. Returns how many rows were written."""
     if not rows:
         return 0
     with connection.cursor() as cursor:
@@ -319,40 +330,61 @@ def rematch_range(
     summary = RematchSummary()
     channel_ids_scored = sorted(cid for cid, _ch in channels)
     facts_chunks = iter_product_facts(as_of, chunk=chunk, first_id=first_id, last_id=last_id)
-    # PostgreSQL, outside a transaction (a command, a worker): a second connection reads the
-    # chunk's stored digests while this thread scores it, so the database's half of the
-    # comparison costs no time (two cores: the engine on one, PostgreSQL on the other). Inside
-    # a caller's transaction the second connection could not see its uncommitted rows.
-    reader = (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rematch-read")
+    # PostgreSQL, outside a transaction (a command, a worker): a second connection does the
+    # database's share while this thread runs the engine (two cores: Python on one, PostgreSQL
+    # on the other). It reads a chunk's stored digests while the chunk is scored, and writes
+    # a chunk's changed rows (a transaction each) while the next one is scored. Inside a
+    # caller's transaction a second connection could not see its uncommitted rows: there the
+    # caller's connection does it all, in turn.
+    helper = (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rematch-db")
         if connection.vendor == "postgresql" and not connection.in_atomic_block
         else None
     )
+    writing: tuple[Future, int] | None = None  # the previous chunk's write, its product count
+
+    def account(facts_chunk: list, rows: list[tuple], written: int) -> None:
+        summary.products += len(facts_chunk)
+        summary.pairs += len(rows)
+        summary.written += written
+        summary.eligible += sum(r[2] for r in rows)
+
+    def wait_for_write() -> None:
+        nonlocal writing
+        if writing is not None:
+            future, products = writing
+            writing = None
+            written = future.result()
+            summary.written += written
+            if progress:
+                progress(products, written)
+
     try:
         for facts_chunk in facts_chunks:
-            pending = (
-                reader.submit(
-                    _stored_digests, [f.product_id for f in facts_chunk], channel_ids_scored
-                )
-                if reader
-                else None
-            )
             now = timezone.now()
+            if helper is None:
+                rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
+                with transaction.atomic():
+                    written = _upsert(rows)
+                account(facts_chunk, rows, written)
+                if progress:
+                    progress(len(facts_chunk), written)
+                continue
+            digests = helper.submit(
+                _stored_digests, [f.product_id for f in facts_chunk], channel_ids_scored
+            )
             rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
-            with transaction.atomic():
-                written = _upsert(rows, pending.result() if pending else None)
-            summary.products += len(facts_chunk)
-            summary.pairs += len(rows)
-            summary.written += written
-            summary.eligible += sum(r[2] for r in rows)
-            if progress:
-                progress(len(facts_chunk), written)
+            changed = _changed(rows, digests.result())
+            wait_for_write()
+            account(facts_chunk, rows, 0)
+            writing = (helper.submit(_write_committed, changed), len(facts_chunk))
+        wait_for_write()
     finally:
-        if reader:
-            # The reading thread's connection is closed by that thread (connections are per
-            # thread), so no idle session is left behind.
-            reader.submit(connections.close_all).result()
-            reader.shutdown()
+        if helper:
+            # A write still under way is finished (or fails) before the thread's connection is
+            # closed, by that thread (connections are per thread): no session is left behind.
+            helper.submit(connections.close_all).result()
+            helper.shutdown()
     summary.seconds = time.perf_counter() - started
     return summary
 
