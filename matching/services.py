@@ -58,6 +58,11 @@ CHANGES = ("eligible", "score", "failed", "star_level", "requirement_version", "
 VALUES_BATCH = 500  # rows per multi-row INSERT (12 parameters each; SQLite allows 32,766)
 COPY_FROM = 2000  # on PostgreSQL, batches this large go through COPY (bench/: 3.5x faster)
 _TEMP = "matching_result_in"
+# COLUMNS' PostgreSQL types, in order, for the binary COPY.
+_COPY_TYPES = (
+    "int8", "int8", "bool", "int2", "int8", "int2", "int2", "int4", "int8", "date",
+    "timestamptz", "timestamptz",
+)  # fmt: skip
 
 
 @dataclass
@@ -242,7 +247,10 @@ def _write(rows: list[tuple]) -> int:
             # ON COMMIT DELETE ROWS empties it only at commit; inside a caller's transaction
             # a second batch must not meet the first one's rows.
             cursor.execute(f"TRUNCATE {_TEMP}")
-            with cursor.cursor.copy(f"COPY {_TEMP} ({cols}) FROM STDIN") as copy:
+            # Binary: neither side formats or parses the numbers as text.
+            copy_sql = f"COPY {_TEMP} ({cols}) FROM STDIN (FORMAT BINARY)"
+            with cursor.cursor.copy(copy_sql) as copy:
+                copy.set_types(_COPY_TYPES)
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(_upsert_sql(f"SELECT {cols} FROM {_TEMP}"))  # noqa: S608
