@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otop_portal import spreadsheets
+from otop_portal.counts import QUEUES, counts_changed
 from otop_portal.dates import DateNotUnderstood, parse_date
 from otop_portal.models import Province, User
 from producers import services, signals, validators
@@ -1516,6 +1517,9 @@ def run_import(
     # the report keeps the counts and the rejected rows' places and reasons.
     ri.file.delete(save=False)
     ri.save()
+    if not ri.dry_run and ri.processed_rows:
+        # New producers and certificates join the officers' queues (their counts are kept).
+        counts_changed(QUEUES)
     if touched and not ri.dry_run:
         signals.products_changed_in_bulk.send(
             sender=RegisterImport, product_ids=touched, source=reason

@@ -133,6 +133,7 @@ def producer_save_step(*, producer: Producer, step: str, data: dict, by: User) -
     if changed and producer.status == ProducerStatus.VERIFIED:
         producer.status = ProducerStatus.SUBMITTED
         producer.submitted_at = timezone.now()
+        counts_changed(QUEUES)  # back in the officers' queue of producers to verify
         ProducerEvent.objects.create(
             producer=producer,
             actor=by,

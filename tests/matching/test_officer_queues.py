@@ -292,3 +292,72 @@ def test_officer_home_costs_constant_queries(client, officer):
     assert_constant_queries(
         client, reverse("matching:officer_home"), lambda n: [_submitted() for _ in range(n)]
     )
+
+
+# --- Queue lengths are kept until a service changes a queue (issue 13) ---------------------------
+
+
+def _counts_of_certificates(queries) -> int:
+    return sum(
+        1 for q in queries if "COUNT(" in q["sql"] and '"producers_certification"' in q["sql"]
+    )
+
+
+def test_a_queue_keeps_its_length_until_an_officer_changes_it(
+    client, officer, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    certs = [factories.CertificationFactory(producer=_producer()) for _ in range(3)]
+    client.force_login(officer)
+    url = reverse("matching:officer_certificates")
+    assert client.get(url).context["page"].paginator.count == 3
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).context["page"].paginator.count == 3
+    assert _counts_of_certificates(again.captured_queries) == 0  # kept, not counted again
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("matching:officer_certificate", args=[certs[0].pk]), {"action": "verify"}
+        )
+    page = client.get(url).context["page"]
+    assert page.paginator.count == 2  # the verified one has left the queue, and its count
+    assert list(page.object_list) == certs[1:]
+    # A search is counted on its own, and the date is part of the key (the expiring queue).
+    searched = client.get(url, {"q": certs[1].number}).context["page"]
+    assert searched.paginator.count == 1
+
+
+def test_a_new_certificate_and_a_changed_identity_join_the_queues_at_once(
+    client, officer, django_capture_on_commit_callbacks
+):
+    from producers import services
+
+    producer = _producer(status=ProducerStatus.VERIFIED)
+    client.force_login(officer)
+    certificates = reverse("matching:officer_certificates")
+    producers_queue = reverse("matching:officer_producers")
+    assert client.get(certificates).context["page"].paginator.count == 0
+    assert client.get(producers_queue).context["page"].paginator.count == 0
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.certification_create(
+            producer=producer,
+            data={
+                "type": factories.CertificationTypeFactory(),
+                "number": "50-1-12345-2-0001",
+                "scope": "producer",
+                "issuer": "สมอ.",
+                "issued_on": timezone.localdate() - dt.timedelta(days=10),
+                "expires_on": timezone.localdate() + dt.timedelta(days=300),
+            },
+        )
+    assert client.get(certificates).context["page"].paginator.count == 1
+    assert client.get(producers_queue).context["page"].paginator.count == 0
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.producer_save_step(
+            producer=producer, step="identity", data={"name_th": "กลุ่มใหม่"}, by=producer.user
+        )
+    assert client.get(producers_queue).context["page"].paginator.count == 1  # back for review
