@@ -652,17 +652,9 @@ def _csv_response(figures: Figures) -> HttpResponse:
     return response
 
 
-def cached_figures(
-    name: str, user, province: Province | None, months: int
-) -> tuple[Figures, dt.datetime]:
-    """One chart's figures and when they were worked out: kept DASHBOARD_CACHE_SECONDS per
-    scope, province, period and language, so officers of the same scope share them. A national
-    chart reads every eligible pair of the country (~1 s at 100,000 products, docs/
-    performance.md); a few minutes old is fresh enough to look at. 0 turns the cache off."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
-    if not seconds:
-        return CHARTS[name](user, province, months), timezone.now()
-    key = ":".join(
+def figures_key(name: str, user, province: Province | None, months: int) -> str:
+    """Where one chart's figures are kept: per scope, province, period, language and day."""
+    return ":".join(
         [
             "dashboard",
             name,
@@ -673,7 +665,21 @@ def cached_figures(
             timezone.localdate().isoformat(),  # the time chart ends this month
         ]
     )
-    return _fresh_or_stale(key, seconds, lambda: CHARTS[name](user, province, months))
+
+
+def cached_figures(
+    name: str, user, province: Province | None, months: int, *, wait: bool = True
+) -> tuple[Figures, dt.datetime] | None:
+    """One chart's figures and when they were worked out: kept DASHBOARD_CACHE_SECONDS per
+    scope, province, period and language, so officers of the same scope share them. A national
+    chart reads every eligible pair of the country (~1 s at 100,000 products, docs/
+    performance.md); a few minutes old is fresh enough to look at. 0 turns the cache off.
+    None, with `wait=False`, when there are none yet and another visit is working them out."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
+    if not seconds:
+        return CHARTS[name](user, province, months), timezone.now()
+    key = figures_key(name, user, province, months)
+    return _fresh_or_stale(key, seconds, lambda: CHARTS[name](user, province, months), wait=wait)
 
 
 # Each worker process keeps the charts it drew from the cached figures (the SVG, the table and
@@ -695,16 +701,23 @@ def _drawn(key: tuple, figures: Figures) -> dict:
     return found
 
 
+# A page shown while a chart's first figures are worked out reloads itself after this long.
+PENDING_RELOAD_SECONDS = 5
+
 # How long one visit may take to work a chart out before another visit tries too.
 REFRESH_LOCK_SECONDS = 30
 
 
-def _fresh_or_stale(key: str, seconds: int, compute) -> tuple[Figures, dt.datetime]:
+def _fresh_or_stale(
+    key: str, seconds: int, compute, *, wait: bool = True
+) -> tuple[Figures, dt.datetime] | None:
     """Stampede protection: of the visits that find the figures missing or older than
     `seconds`, one works them out; while it does, the others show the previous figures (the
-    page says how old they are) or, when there are none yet, wait for that one's. The figures
-    stay in the cache for twice `seconds`, so that a busy dashboard always has figures to show
-    while they are refreshed."""
+    page says how old they are) or, when there are none yet, wait for that one's (`wait`) or
+    get None at once (the page says they are being worked out and reloads itself: a worker
+    waiting is a worker no other visit can use, issue 13). The figures stay in the cache for
+    twice `seconds`, so that a busy dashboard always has figures to show while they are
+    refreshed."""
     found = cache.get(key)
     now = timezone.now()
     if found is not None and (now - found[1]).total_seconds() < seconds:
@@ -719,6 +732,8 @@ def _fresh_or_stale(key: str, seconds: int, compute) -> tuple[Figures, dt.dateti
         return found
     if found is not None:
         return found  # someone is refreshing them: the previous figures meanwhile
+    if not wait:
+        return None
     deadline = time.monotonic() + REFRESH_LOCK_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
@@ -753,7 +768,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     charts = []
     as_of = timezone.now()
     for name in CHARTS:
-        figures, made = cached_figures(name, request.user, province, months)
+        found = cached_figures(name, request.user, province, months, wait=False)
+        if found is None:  # another visit is working them out: say so, and come back
+            charts.append({"name": name, "pending": True})
+            continue
+        figures, made = found
         as_of = min(as_of, made)
         key = (name, officer_scope_key(request.user), province, months, get_language(), made)
         charts.append({"name": name, "figures": figures, **_drawn(key, figures)})
@@ -764,6 +783,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rescoring": _rescoring(),
             "form": form,
             "charts": charts,
+            "pending": any(chart.get("pending") for chart in charts),
+            "reload_seconds": PENDING_RELOAD_SECONDS,
             "province": province,
             "months": months,
             "as_of": timezone.localtime(as_of),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from html.parser import HTMLParser
 
 import pytest
@@ -420,6 +421,37 @@ def test_cached_figures_are_worked_out_by_one_visit_while_the_others_show_the_pr
     monkeypatch.setattr(dashboard, "REFRESH_LOCK_SECONDS", 0.2)
     assert dashboard._fresh_or_stale("none", 300, compute)[0] == "figures 3"  # waited, then
     assert made == [1, 1, 1]
+
+
+def test_a_visit_does_not_wait_for_cached_figures_another_visit_is_working_out(
+    client, officer, three_referrals, settings
+):
+    """The first figures of the day being worked out by another visit: the page answers at
+    once, says so for that chart, draws the others and reloads itself; the figures then
+    show."""
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(officer)
+    keys = []
+    for language, _name in settings.LANGUAGES:  # whichever the page is shown in
+        with translation.override(language):
+            keys.append(dashboard.figures_key("referrals", officer, None, dashboard.DEFAULT_PERIOD))
+    for key in keys:
+        cache.add(f"{key}:refreshing", 1, 30)  # another visit is working them out
+    started = time.monotonic()
+    page = client.get(URL)
+    assert time.monotonic() - started < dashboard.REFRESH_LOCK_SECONDS / 2  # did not wait
+    html = page.content.decode()
+    pending = [c["name"] for c in page.context["charts"] if c.get("pending")]
+    assert pending == ["referrals"]
+    assert 'data-testid="chart-pending"' in html and 'http-equiv="refresh"' in html
+    assert _chart(page, "products")["figures"] is not None  # the others are drawn
+
+    cache.delete_many([f"{key}:refreshing" for key in keys])  # that visit gave up
+    again = client.get(URL)
+    assert _chart(again, "referrals")["figures"].total == 3
+    assert 'http-equiv="refresh"' not in again.content.decode()
 
 
 # --- Re-scoring runs (issue 14) -----------------------------------------------------------------
