@@ -469,3 +469,45 @@ def test_the_dashboard_shows_how_far_the_latest_rescoring_run_is(client, officer
     rematch_run_start(range_size=2)
     page = client.get(URL).content.decode()
     assert '<progress max="2" value="0"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_figures_missing_or_old_are_worked_out_beside_the_request(
+    client, officer, three_referrals, settings
+):
+    """Outside a transaction (as in production) no visit works the figures out itself: a
+    thread does, while the visit shows the previous figures, or says they are being worked
+    out; the next visit shows them."""
+    import threading
+
+    def wait_for_the_threads():
+        for thread in threading.enumerate():
+            if thread.name.startswith("dashboard-figures"):
+                thread.join(30)
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(officer)
+    first = client.get(URL)
+    assert [c["name"] for c in first.context["charts"] if c.get("pending")] == list(
+        dashboard.CHARTS
+    )
+    wait_for_the_threads()
+    second = client.get(URL)
+    assert not any(c.get("pending") for c in second.context["charts"])
+    assert _chart(second, "referrals")["figures"].total == 3
+
+    central, _shopee = three_referrals
+    (product,) = _products(1)
+    rematch_all()
+    referral_propose(product=product, channel=central, by=officer)
+    from django.core.cache import cache
+
+    for language, _name in settings.LANGUAGES:  # made 10 minutes ago: expired
+        with translation.override(language):
+            key = dashboard.figures_key("referrals", officer, None, dashboard.DEFAULT_PERIOD)
+        if (kept := cache.get(key)) is not None:
+            cache.set(key, (kept[0], kept[1] - dt.timedelta(minutes=10)), 600)
+    third = client.get(URL)
+    assert _chart(third, "referrals")["figures"].total == 3  # the previous ones, at once
+    wait_for_the_threads()
+    assert _chart(client.get(URL), "referrals")["figures"].total == 4  # the thread's
