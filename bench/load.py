@@ -664,7 +664,13 @@ def measure(args, url: str, people: People, log=print) -> list[dict]:
                 continue
             jar = cookies[target.who]
             try:
-                status = fetch(args.port, target.path, cookie=jar[0] if jar else "")[0]
+                status, _headers, page = fetch(args.port, target.path, cookie=jar[0] if jar else "")
+                # A dashboard whose figures are being worked out (a thread does it, the page
+                # says so): the warm runs measure the figures kept, so wait for them first.
+                waited = time.monotonic()
+                while b'data-testid="chart-pending"' in page and time.monotonic() - waited < 120:
+                    time.sleep(1)
+                    status, _headers, page = fetch(args.port, target.path, cookie=jar[0])
             except OSError as error:
                 status = f"{type(error).__name__}"
             if status != 200:
