@@ -29,8 +29,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -707,9 +706,6 @@ def _drawn(key: tuple, figures: Figures) -> dict:
     return found
 
 
-# A page shown while a chart's first figures are worked out reloads itself after this long.
-PENDING_RELOAD_SECONDS = 5
-
 # How long one visit may take to work a chart out before another visit tries too.
 REFRESH_LOCK_SECONDS = 30
 
@@ -750,7 +746,7 @@ def _fresh_or_stale(
     """Stampede protection: of the visits that find the figures missing or older than
     `seconds`, one works them out; while it does, the others show the previous figures (the
     page says how old they are) or, when there are none yet, wait for that one's (`wait`) or
-    get None at once (the page says they are being worked out and reloads itself: a worker
+    get None at once (the page says they are being worked out, with a link to look again: a worker
     waiting is a worker no other visit can use, issue 13). With `wait=False` the one visit
     does not work them out itself either: a thread does, and the visit shows what there is.
     The figures stay in the cache for twice `seconds`, so that a busy dashboard always has
@@ -818,8 +814,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rescoring": _rescoring(),
             "form": form,
             "charts": charts,
-            "pending": any(chart.get("pending") for chart in charts),
-            "reload_seconds": PENDING_RELOAD_SECONDS,
             "province": province,
             "months": months,
             "as_of": timezone.localtime(as_of),

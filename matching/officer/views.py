@@ -107,7 +107,9 @@ def _queue_page(request: HttpRequest, rows, template: str, **context) -> HttpRes
         rows.count,
     )
     paginator = KnownCountPaginator(rows, QUEUE_PER_PAGE, count=count)
-    return render(request, template, {"page": paginator.get_page(request.GET.get("page")), **context})
+    return render(
+        request, template, {"page": paginator.get_page(request.GET.get("page")), **context}
+    )
 
 
 @role_required(Role.OFFICER, Role.ADMIN)
