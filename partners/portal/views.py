@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from partners.portal.selectors import (
     partner_referral,
     partner_shortlist,
     partner_shortlist_count,
+    partner_shortlist_ids,
     partner_state_counts,
     producer_contact_for,
     product_certificates,
@@ -63,11 +65,17 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     counts = partner_state_counts(request.user)
     rows = filterset.qs
-    page = KnownCountPaginator(
-        rows,
-        SHORTLIST_PER_PAGE,
-        count=partner_shortlist_count(request.user, filterset, rows, counts),
-    ).get_page(request.GET.get("page"))
+    ids = partner_shortlist_ids(request.user, filterset, rows)
+    if ids is None:  # in index order: the page's rows are read directly
+        page = KnownCountPaginator(
+            rows,
+            SHORTLIST_PER_PAGE,
+            count=partner_shortlist_count(request.user, filterset, rows, counts),
+        ).get_page(request.GET.get("page"))
+    else:  # narrowed or sorted: the kept ids, then this page's rows by id
+        page = Paginator(ids, SHORTLIST_PER_PAGE).get_page(request.GET.get("page"))
+        found = {row.pk: row for row in rows.filter(pk__in=list(page.object_list))}
+        page.object_list = [found[pk] for pk in page.object_list if pk in found]
     return render(
         request,
         "partners/home.html",

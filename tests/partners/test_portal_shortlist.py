@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from matching.models import MatchResult
+from matching.models import MatchResult, Referral
 from matching.services import referral_transition
 from producers.models import CertificationStatus
 from tests import factories
@@ -210,30 +210,47 @@ def test_the_score_shown_is_the_pairs_stored_score(client, partner, officer, cen
     assert ">77</summary>" in response.content.decode()
 
 
-def test_a_filtered_shortlist_is_counted_once_until_a_referral_changes(
+def test_a_filtered_shortlist_is_read_once_until_a_referral_changes(
     client, partner, officer, central_channel, django_capture_on_commit_callbacks
 ):
+    """A narrowed or sorted list keeps its ids in order (and so its count) per partner,
+    filters and order: a page reads only its own rows until a referral changes."""
     sent_referrals(3, channel=central_channel, officer=officer)
     client.force_login(partner)
     url = f"{HOME}?channel={central_channel.code}&ordering=-score"
 
-    def shown_count():
+    def shown(address=url):
         with CaptureQueriesContext(connection) as ctx:
-            page = client.get(url).context["page"]
-        counted = [
+            page = client.get(address).context["page"]
+        read_whole = [
             q
             for q in ctx.captured_queries
-            if 'COUNT(*) AS "__count" FROM "matching_referral"' in q["sql"]
+            if q["sql"].startswith('SELECT "matching_referral"."id" AS "pk" FROM')
+            or 'COUNT(*) AS "__count" FROM "matching_referral"' in q["sql"]
         ]
-        return page.paginator.count, len(counted)
+        return page.paginator.count, [r.pk for r in page.object_list], len(read_whole)
 
-    assert shown_count() == (3, 1)
-    # The same filters in another order, another sort: the count kept, no COUNT over the list.
-    assert client.get(f"{HOME}?ordering=sent&channel={central_channel.code}").status_code == 200
-    assert shown_count() == (3, 0)
+    count, first, read = shown()
+    assert (count, len(first), read) == (3, 3, 1)
+    # The same filters in another order of the query string: kept, the list not read again.
+    assert shown(f"{HOME}?ordering=-score&channel={central_channel.code}") == (3, first, 0)
     with django_capture_on_commit_callbacks(execute=True):
-        sent_referrals(1, channel=central_channel, officer=officer)
-    assert shown_count() == (4, 1)  # worked out afresh once a referral was sent
+        (new,) = sent_referrals(1, channel=central_channel, officer=officer)
+    count, again, read = shown()
+    assert (count, read) == (4, 1) and set(again) == {*first, new.pk}  # read afresh once
+
+
+def test_a_kept_list_shows_its_rows_as_they_are_now(client, partner, officer, central_channel):
+    """Between two changes of the kept ids (here a change no service made, so nothing was
+    dropped), a page reads its rows afresh and filters them again: a row that no longer
+    matches is left out, never shown as it was."""
+    a, b = sent_referrals(2, channel=central_channel, officer=officer)
+    client.force_login(partner)
+    url = f"{HOME}?state=sent&ordering=-score"
+    assert {r.pk for r in client.get(url).context["page"].object_list} == {a.pk, b.pk}
+    Referral.objects.filter(pk=a.pk).update(state="accepted")
+    shown = client.get(url).context["page"].object_list
+    assert [r.pk for r in shown] == [b.pk]
 
 
 def test_the_shortlist_is_paginated(client, partner, officer, central_channel, monkeypatch):
