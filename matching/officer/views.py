@@ -15,7 +15,7 @@ from matching.selectors import officer_candidates as candidates_for
 from otop_portal import counts
 from otop_portal.http import filter_for_page, safe_next
 from otop_portal.models import Province, Role
-from otop_portal.pagination import CappedPaginator, KnownCountPaginator
+from otop_portal.pagination import CappedPaginator, KnownCountPaginator, page_of_kept_ids
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
 from producers import selectors as producer_selectors
@@ -55,19 +55,21 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
     filterset = filter_for_page(
         MatchResultFilter(request.GET, queryset=candidates_for(request.user), request=request)
     )
-    # A count that stops at 1,000: the exact COUNT(*) was most of the page's time in a big
-    # province (docs/performance.md, finding 6). Even capped it read a few thousand joined
-    # rows: kept per scope and filters until a referral, producer or product changes (issue 13).
-    paginator = CappedPaginator(filterset.qs, CANDIDATES_PER_PAGE)
-    filters = urlencode(sorted((k, v) for k, v in request.GET.items() if k != "page"))
-    paginator.know_capped_count(
-        counts.cached_count(
-            (counts.QUEUES, counts.REFERRALS),
-            f"candidates:{selectors.officer_scope_key(request.user)}:{filters}",
-            lambda: paginator.capped_count,
-        )
+    # A list that stops at 1,000: the exact COUNT(*) was most of the page's time in a big
+    # province (docs/performance.md, finding 6). Even capped, counting read a few thousand
+    # joined rows, and one partner's candidates in a big province took 235 ms a page: the
+    # first 1,001 ids in order are kept per scope and filters until a referral, producer or
+    # product changes (issue 13), and a page reads its own rows by id.
+    rows = filterset.qs
+    filters = urlencode(sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs))
+    ids = counts.cached_count(
+        (counts.QUEUES, counts.REFERRALS),
+        f"candidate-ids:{selectors.officer_scope_key(request.user)}:{filters}",
+        lambda: list(rows.values_list("pk", flat=True)[: CappedPaginator.cap + 1]),
     )
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of_kept_ids(
+        rows, ids, CANDIDATES_PER_PAGE, request.GET.get("page"), paginator_class=CappedPaginator
+    )
     return render(
         request,
         "matching/officer_candidates.html",

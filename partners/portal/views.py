@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from matching.models import Referral, ReferralState
 from matching.selectors import person_shown_to
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator
+from otop_portal.pagination import KnownCountPaginator, page_of_kept_ids
 from otop_portal.roles import role_required
 from otop_portal.selectors import notifications_for
 from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
@@ -73,9 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
             count=partner_shortlist_count(request.user, filterset, rows, counts),
         ).get_page(request.GET.get("page"))
     else:  # narrowed or sorted: the kept ids, then this page's rows by id
-        page = Paginator(ids, SHORTLIST_PER_PAGE).get_page(request.GET.get("page"))
-        found = {row.pk: row for row in rows.filter(pk__in=list(page.object_list))}
-        page.object_list = [found[pk] for pk in page.object_list if pk in found]
+        page = page_of_kept_ids(rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "partners/home.html",

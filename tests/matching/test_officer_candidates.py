@@ -378,3 +378,44 @@ def test_every_list_of_the_officer_home_reads_the_provinces_once(client, officer
     scoped = [q["sql"] for q in ctx.captured_queries if through in q["sql"]]
     # The scope's ids, and the page's own list of the officer's provinces.
     assert len(scoped) <= 2, scoped
+
+
+# --- The list is kept, each page read by id (issue 13) ---------------------------------------
+
+
+def test_the_candidates_are_worked_out_once_until_a_referral_changes_them(
+    client, officer, world, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.models import MatchResult
+    from matching.services import referral_propose
+
+    client.force_login(officer)
+
+    def shown():
+        with CaptureQueriesContext(connection) as ctx:
+            pairs = _pairs(client.get(URL, {"partner": "central"}))
+        listed = [
+            q
+            for q in ctx.captured_queries
+            if q["sql"].startswith('SELECT "matching_matchresult"."id" AS "pk" FROM')
+        ]
+        return pairs, len(listed)
+
+    first, read = shown()
+    assert read == 1 and set(first) == {
+        (world.cm_food.pk, "central-shelf"),
+        (world.cm_textile.pk, "central-shelf"),
+    }
+    assert shown() == (first, 0)  # kept: the page reads only its own rows
+
+    # A pair that stopped being eligible without a service (a re-score's doing) is left out at
+    # once: the rows are read afresh and filtered again.
+    MatchResult.objects.filter(product=world.cm_textile, channel=world.shelf).update(eligible=False)
+    assert shown() == ([(world.cm_food.pk, "central-shelf")], 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_propose(product=world.cm_food, channel=world.shelf, by=officer)
+    assert shown() == ([], 1)  # proposed: no longer a candidate, the list worked out afresh
