@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import struct
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -139,6 +140,9 @@ def _upsert_sql(source: str) -> str:
 
 
 READ_BACK = 1000  # product ids per query when reading the stored results back
+# rematch_range on PostgreSQL: once this share of a chunk's rows had changed, the next chunk's
+# stored digests are not read (every row goes to the upsert, which compares them itself).
+WRITE_WHOLE = 0.9
 _COMPARED = tuple(COLUMNS.index(c) for c in CHANGES)
 
 # PostgreSQL: what is stored is compared one product at a time, as an MD5 of its rows' CHANGES
@@ -338,18 +342,34 @@ def rematch_range(
     summary = RematchSummary()
     channel_ids_scored = sorted(cid for cid, _ch in channels)
     facts_chunks = iter_product_facts(as_of, chunk=chunk, first_id=first_id, last_id=last_id)
-    # PostgreSQL, outside a transaction (a command, a worker): a second connection does the
-    # database's share while this thread runs the engine (two cores: Python on one, PostgreSQL
-    # on the other). It reads a chunk's stored digests while the chunk is scored, and writes
-    # a chunk's changed rows (a transaction each) while the next one is scored. Inside a
-    # caller's transaction a second connection could not see its uncommitted rows: there the
-    # caller's connection does it all, in turn.
-    helper = (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rematch-db")
+    # PostgreSQL, outside a transaction (a command, a worker): two more connections, each with
+    # a thread of its own, do the database's share while this thread runs the engine (Python on
+    # one core, PostgreSQL on the other). Chunk k's digests are read, and its changed rows
+    # written (a transaction each), on connection k % 2, while chunk k + 1 is scored and chunk
+    # k - 1 is still being written on the other: when nearly every row changes the writes cost
+    # more than the engine, and two of them at once keep PostgreSQL busy between commits.
+    # Inside a caller's transaction another connection could not see its uncommitted rows:
+    # there the caller's connection does it all, in turn.
+    helpers = (
+        [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rematch-db{n}") for n in (0, 1)]
         if connection.vendor == "postgresql" and not connection.in_atomic_block
-        else None
+        else []
     )
-    writing: tuple[Future, int] | None = None  # the previous chunk's write, its product count
+    # Writes under way, oldest first: the future, the chunk's products, its number, and its row
+    # count if it was sent whole (without reading its digests; else 0).
+    writing: deque[tuple[Future, int, int, int]] = deque()
+    # The share of the latest chunk's rows that had changed, as its digests or its write showed.
+    # The digests are a bet that most products are unchanged (the daily re-score, an edit that
+    # moves a few hundred products); when nearly every product changed (a requirement version
+    # on every channel, a new engine) reading and hashing them only delays the write, so the
+    # next chunk goes to the upsert whole, whose own comparison still writes only what differs.
+    # A chunk whose write shows fewer changes turns the digests back on.
+    changed_share, share_of = 0.0, -1  # the share, and the number of the chunk it is from
+
+    def learn(share: float, number: int) -> None:
+        nonlocal changed_share, share_of
+        if number > share_of:
+            changed_share, share_of = share, number
 
     def account(facts_chunk: list, rows: list[tuple], written: int) -> None:
         summary.products += len(facts_chunk)
@@ -358,19 +378,18 @@ def rematch_range(
         summary.eligible += sum(r[2] for r in rows)
 
     def wait_for_write() -> None:
-        nonlocal writing
-        if writing is not None:
-            future, products = writing
-            writing = None
-            written = future.result()
-            summary.written += written
-            if progress:
-                progress(products, written)
+        future, products, number, whole = writing.popleft()
+        written = future.result()
+        summary.written += written
+        if whole:
+            learn(written / whole, number)
+        if progress:
+            progress(products, written)
 
     try:
-        for facts_chunk in facts_chunks:
+        for number, facts_chunk in enumerate(facts_chunks):
             now = timezone.now()
-            if helper is None:
+            if not helpers:
                 rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
                 with transaction.atomic():
                     written = _upsert(rows)
@@ -378,17 +397,31 @@ def rematch_range(
                 if progress:
                     progress(len(facts_chunk), written)
                 continue
-            digests = helper.submit(
-                _stored_digests, [f.product_id for f in facts_chunk], channel_ids_scored
+            helper = helpers[number % 2]
+            if len(writing) == 2:  # chunk k - 2's write, on this chunk's connection
+                wait_for_write()
+            digests = (
+                None
+                if changed_share >= WRITE_WHOLE
+                else helper.submit(
+                    _stored_digests, [f.product_id for f in facts_chunk], channel_ids_scored
+                )
             )
             rows = [row for f in facts_chunk for row in _rows_for(f, channels, as_of, now)]
-            changed = _changed(rows, digests.result())
-            wait_for_write()
+            if digests is None:
+                changed = rows
+            else:
+                changed = _changed(rows, digests.result())
+                learn(len(changed) / len(rows) if rows else 0.0, number)
             account(facts_chunk, rows, 0)
-            writing = (helper.submit(_write_committed, changed), len(facts_chunk))
-        wait_for_write()
+            whole = len(rows) if digests is None else 0
+            writing.append(
+                (helper.submit(_write_committed, changed), len(facts_chunk), number, whole)
+            )
+        while writing:
+            wait_for_write()
     finally:
-        if helper:
+        for helper in helpers:
             # A write still under way is finished (or fails) before the thread's connection is
             # closed, by that thread (connections are per thread): no session is left behind.
             helper.submit(connections.close_all).result()

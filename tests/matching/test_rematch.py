@@ -368,6 +368,50 @@ def test_a_rescore_outside_a_transaction_reads_on_a_second_connection_and_closes
         assert sessions() == before
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_rescore_that_changes_every_row_stops_reading_digests_and_writes_exactly_what_differs(
+    shop, monkeypatch
+):
+    """When nearly every product changed (a requirement version on every channel), the
+    re-score stops reading the stored digests and sends whole chunks to the upsert, which
+    still writes only the rows that differ; once a chunk shows few changes it compares first
+    again. The stored results and the count of rows written are exact either way."""
+    from django.db import connection
+
+    from matching import services
+
+    food = factories.CategoryFactory(code="food")
+    factories.ChannelFactory(code="shop-any")
+    products = factories.ProductFactory.create_batch(12, category=food, price=120)
+    rematch_all(chunk=2)
+    expected = _stored()
+    assert len(expected) == 24
+
+    reads = []
+    real = services._stored_digests
+    monkeypatch.setattr(services, "_stored_digests", lambda *args: reads.append(1) or real(*args))
+    # Behind the hooks' back, every stored row now differs from what a re-score gives.
+    MatchResult.objects.update(requirement_version=0)
+    summary = rematch_all(chunk=2)
+    assert (summary.pairs, summary.written) == (24, 24)
+    assert _stored() == expected
+    if connection.vendor == "postgresql":  # the chunks after the first went whole
+        assert 0 < len(reads) < 6
+
+    # The first four products changed (both channels), then nothing, then one row of the last.
+    reads.clear()
+    first_four = sorted(p.pk for p in products)[:4]
+    MatchResult.objects.filter(product_id__in=first_four).update(requirement_version=0)
+    MatchResult.objects.filter(product_id=max(p.pk for p in products), channel=shop).update(
+        requirement_version=0
+    )
+    assert rematch_all(chunk=2).written == 4 * 2 + 1
+    assert _stored() == expected
+    if connection.vendor == "postgresql":  # compared first again once the changes stopped
+        assert 0 < len(reads) < 6
+    assert rematch_all(chunk=2).written == 0
+
+
 # --- Runs split into ranges (matching.runs) ----------------------------------------------------
 
 
