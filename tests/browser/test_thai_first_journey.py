@@ -27,7 +27,7 @@ SCROLL_WIDTH = "document.fonts.ready.then(() => document.documentElement.scrollW
 WIDE = """(w) => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > w + 1)
   .slice(0, 8)
-  .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)"""
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)"""  # noqa: E501
 
 
 def _checked(page: Page) -> None:
