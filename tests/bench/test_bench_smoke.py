@@ -188,3 +188,24 @@ def test_the_prototype_writes_the_rows_that_rematch_all_writes(seeded):
     MatchResult.objects.all().delete()
     rematch_all_fast()
     assert expected and stored() == expected
+
+
+def test_each_full_rescore_is_set_against_the_floor_measured_nearest_to_it():
+    """bench/run.py's ratios of issue 14: an unchanged re-score against the reads and the
+    engine, an every-row-changed one against the COPY floor, each the nearest of its run; a
+    re-score that changed some rows has no target and gets no ratio."""
+    engine = {"read_s": 5.0, "engine_s": 15.0}
+    results = [
+        ("engine", engine),
+        ("rescore", {"seconds": 30.0, "pairs": 1000, "written": 105}),  # 10 %: no target
+        ("copyfloor", {"write_s": 20.0}),
+        ("rescore", {"seconds": 42.0, "pairs": 1000, "written": 1000}),
+        ("rescore", {"seconds": 26.0, "pairs": 1000, "written": 0}),
+        ("copyfloor", {"write_s": 25.0}),
+        ("rescore", {"seconds": 45.0, "pairs": 1000, "written": 995}),
+    ]
+    assert bench_run._target_ratios(results) == [
+        "| ratio every-row-changed re-score / COPY | 42.0 s / 20.0 s = 2.10 (target ≤ 2) |",
+        "| ratio unchanged re-score / (reads + engine) | 26.0 s / 20.0 s = 1.30 (target ≤ 1.5) |",
+        "| ratio every-row-changed re-score / COPY | 45.0 s / 25.0 s = 1.80 (target ≤ 2) |",
+    ]
