@@ -14,6 +14,7 @@ from matching.services import rematch_all, rematch_expired, rematch_products, st
 from partners.services import requirement_save
 from producers.models import CertificationScope, CertificationStatus
 from tests import factories
+from tests.matching.results import stored
 
 pytestmark = pytest.mark.django_db
 
@@ -232,14 +233,39 @@ def test_a_pair_that_stays_eligible_keeps_the_date_it_became_eligible(
     assert _result(chilli, shop).eligible_since is None
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["values", "copy"])
+def test_both_write_paths_stamp_when_a_result_changed_and_since_when_it_is_eligible(
+    chilli, shop, fda_type, monkeypatch, bulk
+):
+    """The bulk path (on PostgreSQL: COPY, then MERGE or the upsert) sends only the columns
+    that differ between rows and adds the dates in SQL: they must come out as the VALUES path
+    stores them."""
+    from matching import services
+
+    if bulk:
+        monkeypatch.setattr(services, "COPY_FROM", 1)
+    factories.CertificationFactory(  # outside committed(): not re-scored until rematch_all
+        producer=chilli.producer, type=fda_type, status=CertificationStatus.VERIFIED
+    )
+    rematch_all()
+    became = _result(chilli, shop)
+    assert became.eligible and became.as_of == timezone.localdate()
+    assert became.eligible_since == became.computed_at
+    MatchResult.objects.filter(pk=became.pk).update(requirement_version=0)
+    rematch_all()  # written again, still eligible: waiting since the same moment
+    again = _result(chilli, shop)
+    assert (again.requirement_version, again.eligible_since) == (
+        became.requirement_version,
+        became.eligible_since,
+    )
+    assert again.computed_at > became.computed_at
+    type(chilli).objects.filter(pk=chilli.pk).update(price=900)
+    rematch_all()
+    lost = _result(chilli, shop)
+    assert not lost.eligible and lost.eligible_since is None
+
+
 # --- Writing only what changed (issue 14) -------------------------------------------------------
-
-
-def _stored():
-    """Every stored result, without the columns that say when (services.COLUMNS[:9])."""
-    from matching.services import COLUMNS
-
-    return sorted(MatchResult.objects.values_list(*COLUMNS[:9]))
 
 
 def test_a_rescore_with_unchanged_inputs_writes_nothing(chilli, shop):
@@ -384,7 +410,7 @@ def test_a_rescore_that_changes_every_row_stops_reading_digests_and_writes_exact
     factories.ChannelFactory(code="shop-any")
     products = factories.ProductFactory.create_batch(12, category=food, price=120)
     rematch_all(chunk=2)
-    expected = _stored()
+    expected = stored()
     assert len(expected) == 24
 
     reads = []
@@ -394,7 +420,7 @@ def test_a_rescore_that_changes_every_row_stops_reading_digests_and_writes_exact
     MatchResult.objects.update(requirement_version=0)
     summary = rematch_all(chunk=2)
     assert (summary.pairs, summary.written) == (24, 24)
-    assert _stored() == expected
+    assert stored() == expected
     if connection.vendor == "postgresql":  # the chunks after the first went whole
         assert 0 < len(reads) < 6
 
@@ -406,7 +432,7 @@ def test_a_rescore_that_changes_every_row_stops_reading_digests_and_writes_exact
         requirement_version=0
     )
     assert rematch_all(chunk=2).written == 4 * 2 + 1
-    assert _stored() == expected
+    assert stored() == expected
     if connection.vendor == "postgresql":  # compared first again once the changes stopped
         assert 0 < len(reads) < 6
     assert rematch_all(chunk=2).written == 0
@@ -430,13 +456,13 @@ def test_a_split_run_stores_what_one_process_stores(catalogue):
 
     MatchResult.objects.all().delete()
     rematch_all()
-    expected = _stored()
+    expected = stored()
     MatchResult.objects.all().delete()
     run, created = rematch_run(range_size=2)
     assert created and run.status == RunStatus.DONE
     assert (run.ranges_total, run.ranges_done) == (4, 4)
     assert (run.products, run.pairs, run.written) == (7, 14, 14)
-    assert _stored() == expected
+    assert stored() == expected
     assert RematchRun.objects.count() == 1
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import connection
 
 from matching.models import MatchResult, RangeStatus, RematchRun, RunStatus
 from matching.runs import rematch_run_enqueue, rematch_run_start
-from matching.services import COLUMNS, rematch_all
+from matching.services import rematch_all
+from tests.matching.results import stored, waiting_on_a_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -21,23 +21,6 @@ import run as bench_run  # noqa: E402
 import seed as bench_seed  # noqa: E402
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: workers in other processes share one database and claim ranges "
-            "with SKIP LOCKED (CI's PostgreSQL pass runs it)"
-        )
-    db = connection.settings_dict
-    return {
-        "dbname": db["NAME"],
-        "user": db["USER"],
-        "host": db["HOST"] or "127.0.0.1",
-        "port": db["PORT"] or 5432,
-        "password": db["PASSWORD"] or None,
-    }
 
 
 def _worker(params: dict, name: str):
@@ -60,19 +43,6 @@ def _wait(condition, timeout: float, what: str):
             return found
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def _stored() -> list[tuple]:
-    return sorted(MatchResult.objects.values_list(*COLUMNS[:9]))
-
-
-def _blocked_on_a_lock(watch: psycopg.Connection) -> bool:
-    rows = watch.execute(
-        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND query LIKE %s AND pid <> pg_backend_pid()",
-        ["%matching_matchresult%"],
-    ).fetchall()
-    return bool(rows)
 
 
 def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_stores(
@@ -101,7 +71,11 @@ def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_st
         rematch_run_enqueue(run)
         workers = [_worker(postgresql, "one"), _worker(postgresql, "two")]
         # Generous bounds: a worker takes 2.5 s of CPU to start, and far longer on a busy machine.
-        _wait(lambda: _blocked_on_a_lock(watch), 120, "a worker blocked in the first range")
+        _wait(
+            lambda: waiting_on_a_lock(watch, "%matching_matchresult%"),
+            120,
+            "a worker blocked in the first range",
+        )
         first.refresh_from_db()
         assert first.status == RangeStatus.CLAIMED
         victim = next(w for w in workers if first.worker.endswith(f":{w.pid}"))
@@ -129,8 +103,8 @@ def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_st
     assert not first.worker.endswith(f":{victim.pid}")  # the survivor took it over
     assert run.written == run.pairs == MatchResult.objects.count()
     assert set(RematchRun.objects.values_list("pk", flat=True)) == earlier | {run.pk}
-    split = _stored()
+    split = stored()
 
     MatchResult.objects.all().delete()
     rematch_all()
-    assert _stored() == split
+    assert stored() == split

@@ -1,0 +1,21 @@
+"""Helpers of the re-score tests: what is stored, and who waits on a row lock."""
+
+import psycopg
+
+from matching.models import MatchResult
+from matching.services import COLUMNS
+
+
+def stored() -> list[tuple]:
+    """Every stored result, without the columns that say when (services.COLUMNS[:9])."""
+    return sorted(MatchResult.objects.values_list(*COLUMNS[:9]))
+
+
+def waiting_on_a_lock(watch: psycopg.Connection, query_like: str) -> bool:
+    """Whether another session's statement matching `query_like` waits on a lock."""
+    rows = watch.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query LIKE %s AND pid <> pg_backend_pid()",
+        [query_like],
+    ).fetchall()
+    return bool(rows)
