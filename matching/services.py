@@ -100,18 +100,20 @@ def _rows_for(
         (
             pid,
             cid,
-            r.eligible,
-            r.score,
-            r.failed,
-            r.failed.bit_count(),
+            not failed,
+            points,
+            failed,
+            failed.bit_count(),
             stars,
-            r.version,
+            ch.version,
             digest,
             as_of,
             now,
-            now if r.eligible else None,
+            None if failed else now,
         )
-        for (cid, _ch), r in zip(channels, evaluate_all(compiled, facts, as_of), strict=True)
+        for (cid, ch), (failed, points) in zip(
+            channels, evaluate_all(compiled, facts, as_of), strict=True
+        )
     ]
 
 

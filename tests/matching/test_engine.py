@@ -14,6 +14,7 @@ from matching.engine import (
     certificate_rule_bit,
     compile_channel,
     evaluate,
+    evaluate_all,
     explain,
 )
 
@@ -420,3 +421,17 @@ def test_preferred_scope_keeps_the_score_between_0_and_100_and_the_gap_honest(f)
     result, _checks, steps = explain(ch, f, TODAY)
     assert 0 <= result.score <= 100
     assert (steps == []) == result.eligible
+
+
+@given(perishable_facts)
+def test_a_rescore_finds_for_each_channel_what_one_evaluation_finds(f):
+    """evaluate_all (the re-score's hot path, plain tuples) and evaluate (the product page,
+    the explanation) must agree on every channel, in order."""
+    channels = [
+        compile_channel(SEVEN_ELEVEN),
+        compile_channel(SCARF_SHOP),
+        compile_channel(SCARF_SHOP, ORGANIC_FOR),
+    ]
+    assert evaluate_all(channels, f, TODAY) == [
+        (r.failed, r.score) for r in (evaluate(ch, f, TODAY) for ch in channels)
+    ]
