@@ -1,4 +1,6 @@
-"""Helpers of the re-score tests: what is stored, and who waits on a row lock."""
+"""Helpers of the re-score tests: what is stored, who waits on a row lock, and waiting."""
+
+import time
 
 import psycopg
 
@@ -19,3 +21,14 @@ def waiting_on_a_lock(watch: psycopg.Connection, query_like: str) -> bool:
         [query_like],
     ).fetchall()
     return bool(rows)
+
+
+def wait_for(condition, timeout: float, what: str):
+    """condition()'s first true value within `timeout` seconds, polled every 50 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -11,7 +11,7 @@ from matching import services
 from matching.models import MatchResult
 from matching.services import COLUMNS, rematch_all
 from tests import factories
-from tests.matching.results import stored, waiting_on_a_lock
+from tests.matching.results import stored, wait_for, waiting_on_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,17 +55,13 @@ def test_a_result_inserted_by_another_transaction_mid_write_is_overwritten_not_l
             [new.pk, channel.pk],
         )
         worker.start()
-        deadline = 60
-        for _ in range(deadline * 20):
-            if (
-                waiting_on_a_lock(watch, "MERGE INTO matching_matchresult%")
-                or not worker.is_alive()
-            ):
-                break
-            threading.Event().wait(0.05)
-        assert waiting_on_a_lock(watch, "MERGE INTO matching_matchresult%"), outcome.get(
-            "error", "the MERGE never waited"
+        merging = "MERGE INTO matching_matchresult%"
+        wait_for(  # or until the re-score has ended, which it must not before the commit
+            lambda: waiting_on_a_lock(watch, merging) or not worker.is_alive(),
+            60,
+            "the MERGE to wait on the other transaction's row",
         )
+        assert waiting_on_a_lock(watch, merging), outcome.get("error", "the MERGE never waited")
         other.commit()
         worker.join(60)
     finally:
@@ -87,10 +83,10 @@ def test_a_bulk_write_inside_a_callers_transaction_leaves_the_planner_as_it_was(
     factories.ChannelFactory(code="shop-any")
     rematch_all()
     MatchResult.objects.update(requirement_version=0)  # every stored row must be written again
-    stored = MatchResult.objects.count()
+    rows = MatchResult.objects.count()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_hashjoin = off")  # the caller's own choice stays
-        assert rematch_all().written == stored > 0
+        assert rematch_all().written == rows > 0
         cursor.execute(
             "SELECT current_setting('enable_mergejoin'), current_setting('enable_hashjoin'), "
             "current_setting('jit')"

@@ -3,7 +3,6 @@ the stored results must be those of a single-process re-score (issue 14)."""
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -12,7 +11,7 @@ import pytest
 from matching.models import MatchResult, RangeStatus, RematchRun, RunStatus
 from matching.runs import rematch_run_enqueue, rematch_run_start
 from matching.services import rematch_all
-from tests.matching.results import stored, waiting_on_a_lock
+from tests.matching.results import stored, wait_for, waiting_on_a_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -33,16 +32,6 @@ def _worker(params: dict, name: str):
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     }
     return bench_run.start_db_worker(name, env, interval=0.1)
-
-
-def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_stores(
@@ -71,7 +60,7 @@ def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_st
         rematch_run_enqueue(run)
         workers = [_worker(postgresql, "one"), _worker(postgresql, "two")]
         # Generous bounds: a worker takes 2.5 s of CPU to start, and far longer on a busy machine.
-        _wait(
+        wait_for(
             lambda: waiting_on_a_lock(watch, "%matching_matchresult%"),
             120,
             "a worker blocked in the first range",
@@ -87,7 +76,7 @@ def test_a_killed_worker_loses_nothing_and_two_workers_store_what_one_process_st
             run.refresh_from_db()
             return run.status != RunStatus.RUNNING
 
-        _wait(finished, 120, "the run to finish")
+        wait_for(finished, 120, "the run to finish")
     finally:
         lock.close()
         watch.close()
