@@ -202,7 +202,7 @@ def _merge(cursor, source: str, params: list) -> int | None:
 
 READ_BACK = 1000  # product ids per query when reading the stored results back
 # rematch_range on PostgreSQL: once this share of a chunk's rows had changed, the next chunk's
-# stored digests are not read (every row goes to the upsert, which compares them itself).
+# stored digests are not read (every row goes to the write, which compares them itself).
 WRITE_WHOLE = 0.9
 _COMPARED = tuple(COLUMNS.index(c) for c in CHANGES)
 
@@ -254,9 +254,9 @@ def _stored_digests(product_ids: list[int], channel_ids: list[int]) -> dict[int,
 def _changed(rows: list[tuple], stored_digests: dict[int, str] | None = None) -> list[tuple]:
     """The rows whose stored result may be missing or differ (CHANGES). On PostgreSQL: every
     row of each product whose stored rows (for these rows' channels) hash differently
-    (`stored_digests` when the caller read them already, else read here); the upsert's own
-    comparison then writes only the rows that differ. Elsewhere: the rows that differ, read
-    back in a query per 1,000 products.
+    (`stored_digests` when the caller read them already, else read here); the write's own
+    comparison (MERGE's or the upsert's) then writes only the rows that differ. Elsewhere:
+    the rows that differ, read back in a query per 1,000 products.
     Cheaper than letting the upsert find out: on SQLite an upsert that changes nothing costs
     as much as one that does, and on PostgreSQL ON CONFLICT locks every row it meets (a WAL
     record and a dirty page each) even when its WHERE then skips it."""
@@ -434,7 +434,7 @@ def rematch_range(
     # The digests are a bet that most products are unchanged (the daily re-score, an edit that
     # moves a few hundred products); when nearly every product changed (a requirement version
     # on every channel, a new engine) reading and hashing them only delays the write, so the
-    # next chunk goes to the upsert whole, whose own comparison still writes only what differs.
+    # next chunk goes to the write whole, whose own comparison still writes only what differs.
     # A chunk whose write shows fewer changes turns the digests back on.
     changed_share, share_of = 0.0, -1  # the share, and the number of the chunk it is from
 
