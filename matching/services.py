@@ -36,7 +36,8 @@ from matching.selectors import (
 )
 from otop_portal.counts import REFERRALS, counts_changed
 from otop_portal.models import Role
-from producers.models import ProducerStatus
+from partners.models import Channel
+from producers.models import ProducerStatus, Product
 
 COLUMNS = (
     "product_id",
@@ -523,13 +524,21 @@ def analyze_results() -> None:
 
 
 def _remove_unmatched(channel_ids: set[int] | None) -> int:
-    matched = [cid for cid, _ch in active_channels()]
-    stale = MatchResult.objects.exclude(channel_id__in=matched) | MatchResult.objects.exclude(
-        product__in=matchable_products()
-    )
+    """Delete the results whose channel is no longer matched or whose product is no longer
+    matchable (only in `channel_ids` when given). Found through the indexes that lead with the
+    channel and with the product: two small deletes, not a scan of every result (one
+    `NOT IN` over 9.2 M rows took 3.4 s of each national re-score, docs/performance.md)."""
+    results = MatchResult.objects.all()
     if channel_ids is not None:
-        stale = stale.filter(channel_id__in=channel_ids)
-    return stale.delete()[0]
+        results = results.filter(channel_id__in=channel_ids)
+    matched = [cid for cid, _ch in active_channels()]
+    unmatched = list(Channel.objects.exclude(pk__in=matched).values_list("pk", flat=True))
+    removed = results.filter(channel_id__in=unmatched).delete()[0] if unmatched else 0
+    # NOT EXISTS, not NOT IN: the planner then sees how few products are off sale and probes
+    # the pair index for each, where NOT IN made it guess half of them and scan every result.
+    off_sale = Product.objects.filter(~Exists(matchable_products().filter(pk=OuterRef("pk"))))
+    off_sale = off_sale.values("pk")
+    return removed + results.filter(product_id__in=off_sale).delete()[0]
 
 
 def stale_product_ids(*, as_of: dt.date | None = None, limit: int | None = None) -> list[int]:

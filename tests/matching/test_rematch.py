@@ -155,6 +155,59 @@ def test_a_deactivated_channel_loses_its_results_on_the_next_full_run(chilli, sh
     assert not MatchResult.objects.filter(channel=shop).exists()
 
 
+def _no_longer_matched(way: str, product, channel) -> None:
+    """Take the pair out of matching behind the receivers' back (a queryset update sends no
+    signal), so that only a full run's cleanup can notice."""
+    from partners.models import Channel, Partner, PartnerStatus
+    from producers.models import Producer, Product
+
+    if way == "product off sale":
+        Product.objects.filter(pk=product.pk).update(status="discontinued")
+    elif way == "producer erased":
+        Producer.objects.filter(pk=product.producer_id).update(erased_at=timezone.now())
+    elif way == "channel inactive":
+        Channel.objects.filter(pk=channel.pk).update(is_active=False)
+    else:
+        Partner.objects.filter(pk=channel.partner_id).update(status=PartnerStatus.LEFT)
+
+
+@pytest.mark.parametrize(
+    "way", ["product off sale", "producer erased", "channel inactive", "partner left"]
+)
+def test_a_full_run_removes_exactly_the_pairs_no_longer_matched(shop, committed, way):
+    other = factories.ChannelFactory(code="shop-any")
+    with committed():
+        gone, kept = factories.ProductFactory.create_batch(
+            2, category=factories.CategoryFactory(code="food")
+        )
+    pairs = {(p.pk, c.pk) for p in (gone, kept) for c in (shop, other)}
+    assert _pairs() == pairs
+    _no_longer_matched(way, gone, shop)
+    summary = rematch_all()
+    if way.startswith(("product", "producer")):
+        left = {(pid, cid) for pid, cid in pairs if pid != gone.pk}
+    else:
+        left = {(pid, cid) for pid, cid in pairs if cid != shop.pk}
+    assert summary.removed == 2
+    assert _pairs() == left
+
+
+def _pairs() -> set[tuple[int, int]]:
+    return set(MatchResult.objects.values_list("product_id", "channel_id"))
+
+
+def test_a_run_for_some_channels_removes_stale_results_of_those_channels_only(shop, committed):
+    from producers.models import Product
+
+    other = factories.ChannelFactory(code="shop-any")
+    with committed():
+        product = factories.ProductFactory(category=factories.CategoryFactory(code="food"))
+    Product.objects.filter(pk=product.pk).update(status="discontinued")
+    summary = rematch_all(channel_ids={other.pk})
+    assert summary.removed == 1
+    assert list(MatchResult.objects.values_list("channel_id", flat=True)) == [shop.pk]
+
+
 def test_full_rematch_scores_every_pair_in_chunks(shop):
     factories.ProductFactory.create_batch(5, category=factories.CategoryFactory(code="food"))
     other = factories.ChannelFactory(code="shop-any")
