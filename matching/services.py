@@ -57,8 +57,9 @@ COLUMNS = (
 # say when the result last changed. An unchanged re-score writes nothing (docs/performance.md,
 # issue 14): no dead rows, no index entries, no WAL.
 CHANGES = ("eligible", "score", "failed", "star_level", "requirement_version", "fingerprint")
-VALUES_BATCH = 500  # rows per multi-row INSERT (12 parameters each; SQLite allows 32,766)
-COPY_FROM = 2000  # on PostgreSQL, batches this large go through COPY (bench/: 3.5x faster)
+VALUES_BATCH = 500  # SQLite: rows per multi-row INSERT (12 parameters each; it allows 32,766)
+COPY_FROM = 2000  # PostgreSQL: batches this large go through COPY (bench/: 3.5x faster), smaller
+# ones as one array per column
 _TEMP = "matching_scored_in"
 # The PostgreSQL types of COLUMNS[:9] (what differs between a batch's rows), for the binary COPY.
 _COPY_TYPES = ("int8", "int8", "bool", "int2", "int8", "int2", "int2", "int4", "int8")
@@ -297,15 +298,35 @@ def _write_committed(rows: list[tuple]) -> int:
         return _write(rows)
 
 
+def _dated(scored: str, source: str) -> str:
+    """A query of `scored` (COLUMNS[:9]) from `source` with the batch's dates added in SQL (as
+    the VALUES path binds them): 3 parameters, as_of, computed_at and eligible_since."""
+    return (
+        f"SELECT {scored}, %s::date AS as_of, %s::timestamptz AS computed_at, "  # noqa: S608
+        f"CASE WHEN eligible THEN %s::timestamptz END AS eligible_since FROM {source}"
+    )
+
+
 def _write(rows: list[tuple]) -> int:
     """Insert or update these rows (call inside a transaction); the database still leaves a
     row alone when it equals what is stored. Returns how many rows were written."""
     if not rows:
         return 0
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-            table = MatchResult._meta.db_table
+        if connection.vendor == "postgresql":
             scored = ", ".join(COLUMNS[:9])
+            dates = [rows[0][9], rows[0][10], rows[0][10]]
+            if len(rows) < COPY_FROM:
+                # A small batch (one product's edit: 40 rows) as one array per column: 12
+                # parameters whatever the row count, where VALUES had 480 placeholders for
+                # psycopg to parse and quote on every call (bench: a 40-row write 2.1-2.7 ms
+                # as VALUES, 1.0-1.1 ms as arrays; docs/performance.md, issue 14).
+                arrays = ", ".join(f"%s::{kind}[]" for kind in _COPY_TYPES)
+                source = f"unnest({arrays}) AS s({scored})"
+                columns = [[row[i] for row in rows] for i in range(9)]
+                cursor.execute(_upsert_sql(_dated(scored, source)), [*dates, *columns])
+                return cursor.rowcount
+            table = MatchResult._meta.db_table
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} ON COMMIT DELETE ROWS "  # noqa: S608
                 f"AS SELECT {scored} FROM {table} WITH NO DATA"
@@ -314,23 +335,19 @@ def _write(rows: list[tuple]) -> int:
             # a second batch must not meet the first one's rows.
             cursor.execute(f"TRUNCATE {_TEMP}")
             # Binary: neither side formats or parses the numbers as text. Only the columns
-            # that differ between rows: the dates are the batch's own (as in the VALUES path
-            # below), and not converting 3 datetimes per row spares the re-score's engine
+            # that differ between rows: the dates are the batch's own (as in the other paths),
+            # and not converting 3 datetimes per row spares the re-score's engine
             # thread, with which this thread shares the interpreter.
             copy_sql = f"COPY {_TEMP} ({scored}) FROM STDIN (FORMAT BINARY)"
             with cursor.cursor.copy(copy_sql) as copy:
                 copy.set_types(_COPY_TYPES)
                 for row in rows:
                     copy.write_row(row[:9])
-            source = (
-                f"SELECT {scored}, %s::date AS as_of, %s::timestamptz AS computed_at, "  # noqa: S608
-                f"CASE WHEN eligible THEN %s::timestamptz END AS eligible_since FROM {_TEMP}"
-            )
-            params = [rows[0][9], rows[0][10], rows[0][10]]
-            written = _merge(cursor, source, params)
+            source = _dated(scored, _TEMP)
+            written = _merge(cursor, source, dates)
             if written is not None:
                 return written
-            cursor.execute(_upsert_sql(source), params)
+            cursor.execute(_upsert_sql(source), dates)
             return cursor.rowcount
         ops = connection.ops
         as_of = ops.adapt_datefield_value(rows[0][9])

@@ -286,13 +286,13 @@ def test_a_pair_that_stays_eligible_keeps_the_date_it_became_eligible(
     assert _result(chilli, shop).eligible_since is None
 
 
-@pytest.mark.parametrize("bulk", [False, True], ids=["values", "copy"])
+@pytest.mark.parametrize("bulk", [False, True], ids=["small", "bulk"])
 def test_both_write_paths_stamp_when_a_result_changed_and_since_when_it_is_eligible(
     chilli, shop, fda_type, monkeypatch, bulk
 ):
-    """The bulk path (on PostgreSQL: COPY, then MERGE or the upsert) sends only the columns
-    that differ between rows and adds the dates in SQL: they must come out as the VALUES path
-    stores them."""
+    """On PostgreSQL both paths send only the columns that differ between rows and add the
+    dates in SQL (a small batch as arrays, a bulk one by COPY, then MERGE or the upsert); on
+    SQLite both are VALUES. Either way the dates must come out the same."""
     from matching import services
 
     if bulk:
