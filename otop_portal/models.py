@@ -311,7 +311,17 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
-            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            # The home pages show the newest unread few: walked in this order and stopped after
+            # them, where (recipient, read_at, -created_at) could not give the -pk tiebreak, so
+            # every unread notification was joined and sorted first (1,989 of a national
+            # officer's at national size: 27.6 ms of the officer home's 60, docs/performance.md).
+            models.Index(
+                fields=["recipient", "-created_at", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_latest",
+            ),
+            # The notifications page: all of them, newest first, a page at a time.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_latest"),
             models.Index(fields=["emailed_at", "kind"]),
         ]
 

@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from matching.models import ExportJob, ExportStatus, Referral, ReferralState
 from matching.notifications import notify_referral_change, send_referral_digests
@@ -531,3 +531,34 @@ def test_two_digest_runs_at_once_send_each_referral_once(
     assert second_did_not_wait
     assert counts == {"first": 1, "second": 0}
     assert len(_mails_to(daily_colleague)) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
+def test_a_home_page_reads_the_newest_unread_notifications_without_sorting_them_all(officer):
+    """The home pages show the newest unread few of what may be thousands (a national officer's
+    1,989 at national size): the query walks an index in that order and stops, instead of
+    joining and sorting every unread notification first."""
+    from django.test.utils import CaptureQueriesContext
+
+    from otop_portal.selectors import notifications_for
+
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=officer,
+            kind=NotificationKind.REFERRAL_SENT,
+            note=f"{i}",
+            read_at=timezone.now() if i % 2 else None,  # half of them read already
+        )
+        for i in range(600)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE otop_portal_notification")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few hundred rows: make it choose
+    with CaptureQueriesContext(connection) as ctx:
+        shown = notifications_for(officer)
+    assert [n.note for n in shown] == [str(i) for i in range(598, 578, -2)]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + ctx.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "notification_unread_latest" in plan
+    assert "Sort" not in plan
