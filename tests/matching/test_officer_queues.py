@@ -361,3 +361,36 @@ def test_a_new_certificate_and_a_changed_identity_join_the_queues_at_once(
             producer=producer, step="identity", data={"name_th": "กลุ่มใหม่"}, by=producer.user
         )
     assert client.get(producers_queue).context["page"].paginator.count == 1  # back for review
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="query plans of PostgreSQL",
+)
+def test_the_certificate_queue_reads_its_page_in_order_without_sorting_every_pending_one(
+    national_officer,
+):
+    """The queue shows the 50 longest waiting of what may be thousands (9,791 at national
+    size): the query walks an index of pending certificates oldest first and stops."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.selectors import officer_pending_certifications
+
+    producer = _producer(status=ProducerStatus.VERIFIED)
+    factories.CertificationFactory.create_batch(120, producer=producer)
+    factories.CertificationFactory.create_batch(
+        120, producer=producer, status=CertificationStatus.VERIFIED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE producers_certification, producers_producer")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few hundred rows: make it choose
+    with CaptureQueriesContext(connection) as ctx:
+        page = list(officer_pending_certifications(national_officer)[:50])
+    assert len(page) == 50 and {c.status for c in page} == {CertificationStatus.PENDING}
+    assert [c.created_at for c in page] == sorted(c.created_at for c in page)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + ctx.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "certification_pending_oldest" in plan
+    assert "Sort" not in plan
