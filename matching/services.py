@@ -60,8 +60,11 @@ CHANGES = ("eligible", "score", "failed", "star_level", "requirement_version", "
 VALUES_BATCH = 500  # SQLite: rows per multi-row INSERT (12 parameters each; it allows 32,766)
 COPY_FROM = 2000  # PostgreSQL: batches this large go through COPY (bench/: 3.5x faster), smaller
 # ones as one array per column
+# What differs between the rows of a batch; the dates after them (as_of, computed_at,
+# eligible_since) are the batch's own, and on PostgreSQL they are added in SQL (_dated).
+SCORED = COLUMNS[:9]
 _TEMP = "matching_scored_in"
-# The PostgreSQL types of COLUMNS[:9] (what differs between a batch's rows), for the binary COPY.
+# The PostgreSQL types of SCORED, for the binary COPY and the arrays of a small batch.
 _COPY_TYPES = ("int8", "int8", "bool", "int2", "int8", "int2", "int2", "int4", "int8")
 
 
@@ -299,7 +302,7 @@ def _write_committed(rows: list[tuple]) -> int:
 
 
 def _dated(scored: str, source: str) -> str:
-    """A query of `scored` (COLUMNS[:9]) from `source` with the batch's dates added in SQL (as
+    """A query of `scored` (SCORED) from `source` with the batch's dates added in SQL (as
     the VALUES path binds them): 3 parameters, as_of, computed_at and eligible_since."""
     return (
         f"SELECT {scored}, %s::date AS as_of, %s::timestamptz AS computed_at, "  # noqa: S608
@@ -312,10 +315,11 @@ def _write(rows: list[tuple]) -> int:
     row alone when it equals what is stored. Returns how many rows were written."""
     if not rows:
         return 0
+    n = len(SCORED)  # then as_of, computed_at, eligible_since
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            scored = ", ".join(COLUMNS[:9])
-            dates = [rows[0][9], rows[0][10], rows[0][10]]
+            scored = ", ".join(SCORED)
+            dates = [rows[0][n], rows[0][n + 1], rows[0][n + 1]]
             if len(rows) < COPY_FROM:
                 # A small batch (one product's edit: 40 rows) as one array per column: 12
                 # parameters whatever the row count, where VALUES had 480 placeholders for
@@ -323,7 +327,7 @@ def _write(rows: list[tuple]) -> int:
                 # as VALUES, 1.0-1.1 ms as arrays; docs/performance.md, issue 14).
                 arrays = ", ".join(f"%s::{kind}[]" for kind in _COPY_TYPES)
                 source = f"unnest({arrays}) AS s({scored})"
-                columns = [[row[i] for row in rows] for i in range(9)]
+                columns = [[row[i] for row in rows] for i in range(n)]
                 cursor.execute(_upsert_sql(_dated(scored, source)), [*dates, *columns])
                 return cursor.rowcount
             table = MatchResult._meta.db_table
@@ -334,15 +338,14 @@ def _write(rows: list[tuple]) -> int:
             # ON COMMIT DELETE ROWS empties it only at commit; inside a caller's transaction
             # a second batch must not meet the first one's rows.
             cursor.execute(f"TRUNCATE {_TEMP}")
-            # Binary: neither side formats or parses the numbers as text. Only the columns
-            # that differ between rows: the dates are the batch's own (as in the other paths),
-            # and not converting 3 datetimes per row spares the re-score's engine
-            # thread, with which this thread shares the interpreter.
+            # Binary: neither side formats or parses the numbers as text. Only SCORED: not
+            # converting 3 datetimes per row spares the re-score's engine thread, with which
+            # this thread shares the interpreter.
             copy_sql = f"COPY {_TEMP} ({scored}) FROM STDIN (FORMAT BINARY)"
             with cursor.cursor.copy(copy_sql) as copy:
                 copy.set_types(_COPY_TYPES)
                 for row in rows:
-                    copy.write_row(row[:9])
+                    copy.write_row(row[:n])
             source = _dated(scored, _TEMP)
             written = _merge(cursor, source, dates)
             if written is not None:
@@ -350,13 +353,13 @@ def _write(rows: list[tuple]) -> int:
             cursor.execute(_upsert_sql(source), dates)
             return cursor.rowcount
         ops = connection.ops
-        as_of = ops.adapt_datefield_value(rows[0][9])
-        now = ops.adapt_datetimefield_value(rows[0][10])
+        as_of = ops.adapt_datefield_value(rows[0][n])
+        now = ops.adapt_datetimefield_value(rows[0][n + 1])
         one = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
         written = 0
         for start in range(0, len(rows), VALUES_BATCH):
             batch = rows[start : start + VALUES_BATCH]
-            params = [v for row in batch for v in (*row[:9], as_of, now, now if row[2] else None)]
+            params = [v for row in batch for v in (*row[:n], as_of, now, now if row[2] else None)]
             cursor.execute(_upsert_sql("VALUES " + ", ".join([one] * len(batch))), params)
             written += cursor.rowcount
         return written

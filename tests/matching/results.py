@@ -5,12 +5,12 @@ import time
 import psycopg
 
 from matching.models import MatchResult
-from matching.services import COLUMNS
+from matching.services import SCORED
 
 
 def stored() -> list[tuple]:
-    """Every stored result, without the columns that say when (services.COLUMNS[:9])."""
-    return sorted(MatchResult.objects.values_list(*COLUMNS[:9]))
+    """Every stored result, without the columns that say when (services.SCORED)."""
+    return sorted(MatchResult.objects.values_list(*SCORED))
 
 
 def waiting_on_a_lock(watch: psycopg.Connection, query_like: str) -> bool:
