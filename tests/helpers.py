@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+T = TypeVar("T")
+
+
+def read_with_plan(read: Callable[[], T], tables: str) -> tuple[T, str]:
+    """PostgreSQL: fresh statistics for `tables` and sequential scans off (a test's few hundred
+    rows would make a scan the cheapest plan for anything), then `read()`. Returns what it
+    returned and the EXPLAIN of its first query."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with CaptureQueriesContext(connection) as ctx:
+        result = read()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + ctx.captured_queries[0]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return result, plan
 
 
 def count_queries(client: Client, url: str) -> int:

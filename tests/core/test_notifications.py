@@ -27,7 +27,7 @@ from matching.services import (
 from otop_portal.models import Notification, NotificationKind
 from producers.models import ProducerStatus
 from tests import factories
-from tests.helpers import assert_constant_queries
+from tests.helpers import assert_constant_queries, read_with_plan
 
 pytestmark = pytest.mark.django_db
 S = ReferralState
@@ -538,8 +538,6 @@ def test_a_home_page_reads_the_newest_unread_notifications_without_sorting_them_
     """The home pages show the newest unread few of what may be thousands (a national officer's
     1,989 at national size): the query walks an index in that order and stops, instead of
     joining and sorting every unread notification first."""
-    from django.test.utils import CaptureQueriesContext
-
     from otop_portal.selectors import notifications_for
 
     Notification.objects.bulk_create(
@@ -551,14 +549,7 @@ def test_a_home_page_reads_the_newest_unread_notifications_without_sorting_them_
         )
         for i in range(600)
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE otop_portal_notification")
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a few hundred rows: make it choose
-    with CaptureQueriesContext(connection) as ctx:
-        shown = notifications_for(officer)
+    shown, plan = read_with_plan(lambda: notifications_for(officer), "otop_portal_notification")
     assert [n.note for n in shown] == [str(i) for i in range(598, 578, -2)]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + ctx.captured_queries[0]["sql"])
-        plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "notification_unread_latest" in plan
     assert "Sort" not in plan
