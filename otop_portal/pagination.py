@@ -74,13 +74,13 @@ def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | N
     return sum(counts.get(state, 0) for c in chosen for state in groups.get(c, (c,)))
 
 
-def page_of_kept_ids(
-    rows, ids: list, per_page: int, number, paginator_class=Paginator, **kwargs
-) -> Page:
+def page_of_kept_ids(rows, ids, per_page: int, number, paginator_class=Paginator, **kwargs) -> Page:
     """One page of a list whose ids, in its order, were kept (otop_portal/counts.py) instead of
     working the whole list out on every page: the page's rows are read by id from `rows` (the
     list's queryset, so what a page shows is current and still matches the filters; a row
-    that no longer does is left out) and put in the kept order."""
+    that no longer does is left out) and put in the kept order. `ids` may also be the list's
+    ids as a query (`rows.values_list("pk", flat=True)`): a deep page then skips ids alone,
+    not the joined rows."""
     page = paginator_class(ids, per_page, **kwargs).get_page(number)
     found = {row.pk: row for row in rows.filter(pk__in=list(page.object_list))}
     page.object_list = [found[pk] for pk in page.object_list if pk in found]

@@ -264,6 +264,18 @@ def test_the_shortlist_is_paginated(client, partner, officer, central_channel, m
     assert "ordering=sent" in first.content.decode().split('rel="next"')[0].rsplit("href=", 1)[1]
 
 
+def test_the_default_order_pages_without_repeating_or_skipping_a_referral(
+    client, partner, officer, central_channel, monkeypatch
+):
+    monkeypatch.setattr("partners.portal.views.SHORTLIST_PER_PAGE", 2)
+    oldest, older, newer, decided = sent_referrals(4, channel=central_channel, officer=officer)
+    referral_transition(referral_id=decided.pk, to_state="accepted", by=partner)
+    client.force_login(partner)
+    pages = [_shown(client.get(HOME, {"page": n})) for n in (1, 2)]
+    # Waiting first, newest first, across the pages.
+    assert pages == [[newer.pk, older.pk], [oldest.pk, decided.pk]]
+
+
 def test_the_shortlist_costs_the_same_queries_for_5_or_30_rows(
     client, partner, officer, central_channel
 ):
