@@ -99,6 +99,10 @@ TEMPLATES = [
         },
     },
 ]
+# Form widgets through Jinja2 where Django ships a Jinja2 version (the admin's through Django
+# templates): a select's options are not an include each (otop_portal/renderers.py, issue 13).
+# The pages' own templates stay Django templates.
+FORM_RENDERER = "otop_portal.renderers.JinjaFirstRenderer"
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {
