@@ -111,6 +111,16 @@ DATABASES = {
 # Persistent connections: a new PostgreSQL connection costs ~6 ms (STACK.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Prepared statements: a statement a connection has run before is not planned again (the
+# referral lists spent 6 ms planning ten joins for 2 ms of execution; docs/performance.md,
+# issue 13). Needs server-side binding. Off behind a pooler in transaction mode that cannot
+# keep prepared statements (PgBouncer before 1.21).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 1}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a request writes; IMMEDIATE avoids lock upgrades.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

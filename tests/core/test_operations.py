@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.db.utils import load_backend
 
 from otop_portal.views import database_is_up
@@ -140,3 +141,31 @@ def test_every_model_change_has_its_migration():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_a_statement_run_twice_on_a_connection_is_prepared_not_planned_again(django_user_model):
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(2):
+        list(django_user_model.objects.filter(email="nobody@example.org").values_list("pk"))
+    assert prepared() > before
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "True 1"), ("false", "None None")])
+def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expected):
+    code = (
+        "from django.conf import settings as s; o = s.DATABASES['default'].get('OPTIONS', {});"
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://otop:pw@db.internal:5432/otop"}
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
