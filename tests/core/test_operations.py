@@ -169,3 +169,12 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expe
     result = _manage("shell", "--no-imports", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_the_wsgi_worker_leaves_what_it_loaded_at_start_out_of_the_collectors_passes():
+    code = "import gc, otop_portal.wsgi; print(gc.get_freeze_count() > 10000)"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=ROOT, env=PRODUCTION_ENV, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
