@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema_field
 
 from matching.models import MatchResult, Referral, ReferralState
+from otop_portal.choices import FilterModelChoiceField, ModelChoiceFilter
 from otop_portal.filters import IntegerFilter, StrictBooleanFilter
 from otop_portal.models import Province, Role
 from otop_portal.search import thai_search
@@ -33,13 +34,13 @@ ORDERINGS = {
 DEFAULT_ORDERING = "-score"
 
 
-class ChannelChoiceField(django_filters.fields.ModelChoiceField):
+class ChannelChoiceField(FilterModelChoiceField):
     def label_from_instance(self, obj: Channel) -> str:
         # Two partners may both call a channel "Online shop": say whose it is.
         return f"{obj.partner.name} – {obj.name}"
 
 
-class ChannelChoiceFilter(django_filters.ModelChoiceFilter):
+class ChannelChoiceFilter(ModelChoiceFilter):
     field_class = ChannelChoiceField
 
 
@@ -57,8 +58,8 @@ def _provinces(request) -> QuerySet[Province]:
 
 
 # The same filters on the candidates and the referral list (and in the API): one definition.
-def _partner_filter(partners: QuerySet[Partner]) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
+def _partner_filter(partners: QuerySet[Partner]) -> ModelChoiceFilter:
+    return ModelChoiceFilter(
         field_name="channel__partner",
         to_field_name="code",
         queryset=partners.order_by("name_en"),
@@ -79,8 +80,8 @@ def _channel_filter(channels: QuerySet[Channel]) -> ChannelChoiceFilter:
     )
 
 
-def _category_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
+def _category_filter() -> ModelChoiceFilter:
+    return ModelChoiceFilter(
         field_name="product__category",
         to_field_name="code",
         queryset=Category.objects.all(),
@@ -92,8 +93,8 @@ def _category_filter() -> django_filters.ModelChoiceFilter:
 
 def _province_filter(
     producer_path: str = "product__producer__",
-) -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
+) -> ModelChoiceFilter:
+    return ModelChoiceFilter(
         field_name=f"{producer_path}province",
         to_field_name="code",
         queryset=_provinces,
@@ -302,7 +303,7 @@ class CertificationQueueFilter(django_filters.FilterSet):
         search_fields=("number", "issuer", "producer__name_th", "producer__name_en"),
         help_text=_("A part of the certificate number, the issuer or the producer's name."),
     )
-    type = django_filters.ModelChoiceFilter(
+    type = ModelChoiceFilter(
         field_name="type",
         to_field_name="code",
         queryset=CertificationType.objects.all(),

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from otop_portal.choices import ModelChoiceField, ModelMultipleChoiceField
 from otop_portal.models import Province, Role, partner_model
 from otop_portal.roles import invitable_roles
 
@@ -14,7 +15,7 @@ class InvitationForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of the invitation email"), choices=settings.LANGUAGES
     )
-    provinces = forms.ModelMultipleChoiceField(
+    provinces = ModelMultipleChoiceField(
         label=_("Provinces (for officers)"),
         queryset=Province.objects.all(),
         required=False,
@@ -23,7 +24,7 @@ class InvitationForm(forms.Form):
     is_national_officer = forms.BooleanField(
         label=_("National officer (all provinces)"), required=False
     )
-    partner = forms.ModelChoiceField(
+    partner = ModelChoiceField(
         label=_("Partner (for partner members)"),
         queryset=Province.objects.none(),  # the partners in the MOU, set in __init__
         required=False,

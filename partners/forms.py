@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from otop_portal.choices import ModelChoiceField, ModelMultipleChoiceField
 from otop_portal.models import Province
 from otop_portal.thai_input import ThaiDateField
 from partners.models import (
@@ -110,13 +111,13 @@ class RequirementForm(forms.ModelForm):
 class CertificateRuleForm(forms.Form):
     # A blank first choice: an unused extra form is sent unchanged and so is skipped.
     mode = forms.ChoiceField(label=_("Which certificates"), choices=BLANK + RuleMode.choices)
-    certification_types = forms.ModelMultipleChoiceField(
+    certification_types = ModelMultipleChoiceField(
         label=_("Certificates"),
         queryset=CertificationType.objects.all(),
         widget=forms.CheckboxSelectMultiple,
     )
     conditional = forms.BooleanField(label=_("Only for some categories"), required=False)
-    categories = forms.ModelMultipleChoiceField(
+    categories = ModelMultipleChoiceField(
         label=_("Categories this rule applies to"),
         queryset=Category.objects.all(),
         required=False,
@@ -132,7 +133,7 @@ class PreferredForm(forms.Form):
         max_value=100,
         help_text=_("How much it adds to a product's score."),
     )
-    certification_type = forms.ModelChoiceField(
+    certification_type = ModelChoiceField(
         label=_("Certificate (for an extra certificate)"),
         queryset=CertificationType.objects.all(),
         required=False,
@@ -140,7 +141,7 @@ class PreferredForm(forms.Form):
     target_star_level = forms.IntegerField(
         label=_("Star level (for more stars)"), min_value=1, max_value=5, required=False
     )
-    provinces = forms.ModelMultipleChoiceField(
+    provinces = ModelMultipleChoiceField(
         label=_("Provinces (for producers nearby)"),
         queryset=Province.objects.order_by("name_th"),
         required=False,

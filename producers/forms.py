@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from otop_portal.choices import ModelChoiceField
 from otop_portal.models import Province
 from otop_portal.thai_input import ThaiDateField, normalise_digits
 from producers import validators
@@ -112,7 +113,7 @@ class AddressForm(forms.Form):
         help_text=_("Type it first to narrow the subdistricts."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
-    province = forms.ModelChoiceField(
+    province = ModelChoiceField(
         label=_("Province"), queryset=Province.objects.order_by("name_th"), to_field_name="code"
     )
     district_code = forms.ChoiceField(label=_("District"))
@@ -273,7 +274,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class SubCategoryChoiceField(forms.ModelChoiceField):
+class SubCategoryChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.category.name}: {obj.name}"
 

@@ -43,6 +43,7 @@ from matching.selectors import (
     referrals_visible_to,
 )
 from otop_portal import spreadsheets
+from otop_portal.choices import ModelChoiceField
 from otop_portal.models import Province, Role
 from otop_portal.roles import role_required
 from otop_portal.templatetags.thai_dates import format_local_date
@@ -614,7 +615,7 @@ class DashboardForm(forms.Form):
     """The page's filters, a plain GET form: a province among the officer's own, and the period
     of the time chart."""
 
-    province = forms.ModelChoiceField(
+    province = ModelChoiceField(
         queryset=Province.objects.none(),
         to_field_name="code",
         required=False,

@@ -23,6 +23,7 @@ from matching.filters import (
     min_stars_filter,
 )
 from matching.models import WAITING_FIRST, Referral
+from otop_portal.choices import ModelChoiceFilter
 from partners.models import Channel
 from partners.portal.selectors import ENDED_STATES
 from producers.models import (
@@ -67,7 +68,7 @@ def _partner_channels(request):
 
 
 @extend_schema_field({"type": "string", "description": "Certificate type code."})
-class CertificateFilter(django_filters.ModelChoiceFilter):
+class CertificateFilter(ModelChoiceFilter):
     """Products with a current, verified certificate of this type (their own or their
     producer's)."""
 
@@ -102,7 +103,7 @@ class PartnerReferralFilter(OrderedFilterSet):
         empty_label=_("All"),
         help_text=_("sent (waiting for your decision), accepted, declined, listed, ended."),
     )
-    channel = django_filters.ModelChoiceFilter(
+    channel = ModelChoiceFilter(
         field_name="channel",
         to_field_name="code",
         queryset=_partner_channels,
@@ -111,7 +112,7 @@ class PartnerReferralFilter(OrderedFilterSet):
         help_text=_("Channel code (one of your partner's)."),
     )
     category = _category_filter()
-    subcategory = django_filters.ModelChoiceFilter(
+    subcategory = ModelChoiceFilter(
         field_name="product__subcategory",
         to_field_name="code",
         queryset=SubCategory.objects.select_related("category").order_by(
