@@ -10,6 +10,7 @@ thousandth candidate: officers narrow the list with the filters. So the count st
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -74,7 +75,9 @@ def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | N
     return sum(counts.get(state, 0) for c in chosen for state in groups.get(c, (c,)))
 
 
-def page_of_kept_ids(rows, ids, per_page: int, number, paginator_class=Paginator, **kwargs) -> Page:
+def page_of_kept_ids(
+    rows, ids: list[int] | QuerySet, per_page: int, number, paginator_class=Paginator, **kwargs
+) -> Page:
     """One page of a list whose ids, in its order, were kept (otop_portal/counts.py) instead of
     working the whole list out on every page: the page's rows are read by id from `rows` (the
     list's queryset, so what a page shows is current and still matches the filters; a row

@@ -65,19 +65,17 @@ def home(request: HttpRequest) -> HttpResponse:
     counts = partner_state_counts(request.user)
     rows = filterset.qs
     ids = partner_shortlist_ids(request.user, filterset, rows)
-    if ids is None:  # in index order: the page's ids through the index, then their rows
-        # Reading the ids first spares a deep page (page 20 skips 950 rows) joining every
-        # skipped row to its product, producer, result and channel (issue 13).
-        page = page_of_kept_ids(
-            rows,
-            rows.values_list("pk", flat=True),
-            SHORTLIST_PER_PAGE,
-            request.GET.get("page"),
-            paginator_class=KnownCountPaginator,
-            count=partner_shortlist_count(request.user, filterset, rows, counts),
-        )
-    else:  # narrowed or sorted: the kept ids, then this page's rows by id
-        page = page_of_kept_ids(rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"))
+    paging = {}
+    if ids is None:  # in index order: the page's ids through the index, counted per scope
+        # Ids first spares a deep page (page 20 skips 950 rows) joining every skipped row to
+        # its product, producer, result and channel (issue 13).
+        ids = rows.values_list("pk", flat=True)
+        paging = {
+            "paginator_class": KnownCountPaginator,
+            "count": partner_shortlist_count(request.user, filterset, rows, counts),
+        }
+    # Narrowed or sorted: the kept ids. Either way, then this page's rows by id.
+    page = page_of_kept_ids(rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"), **paging)
     return render(
         request,
         "partners/home.html",
