@@ -333,6 +333,7 @@ def seed_referrals(n: int, rng: random.Random) -> dict:
             referral = Referral(
                 product_id=product_id,
                 channel_id=channel_id,
+                province_id=province_id,  # bulk_create skips Referral.save
                 state=state,
                 proposed_by_id=officer,
                 created_at=times[0],

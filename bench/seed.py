@@ -644,7 +644,7 @@ def seed_big_partner_referrals(n: int, rng: random.Random, *, partner_code: str 
         pairs += list(
             candidates.filter(channel_id=channel_id)
             .order_by("product_id")
-            .values_list("product_id", "channel_id")
+            .values_list("product_id", "channel_id", "product__producer__province_id")
         )
         if len(pairs) >= n - already:
             break
@@ -652,12 +652,13 @@ def seed_big_partner_referrals(n: int, rng: random.Random, *, partner_code: str 
     members = _partner_members()  # one bench member per partner, made by review.py too
     now = timezone.now()
     referrals, trails = [], []
-    for product_id, channel_id in chosen:
+    for product_id, channel_id, province_id in chosen:
         times = _step_times(3, now, rng)
         referrals.append(
             Referral(
                 product_id=product_id,
                 channel_id=channel_id,
+                province_id=province_id,  # bulk_create skips Referral.save
                 state="sent",
                 proposed_by_id=national.pk,
                 created_at=times[0],
@@ -687,7 +688,7 @@ def seed_big_partner_referrals(n: int, rng: random.Random, *, partner_code: str 
     return {
         "created": len(referrals),
         "existing": already,
-        "channels": len({c for _p, c in chosen}),
+        "channels": len({c for _p, c, _province in chosen}),
         "member": members.get(partner.pk),
     }
 

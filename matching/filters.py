@@ -244,7 +244,7 @@ class ReferralFilter(OrderedFilterSet):
     partner = _partner_filter(Partner.objects.all())
     channel = _channel_filter(Channel.objects.all())
     category = _category_filter()
-    province = _province_filter()
+    province = _province_filter("")  # the referral's copy of its producer's province
     ordering = django_filters.ChoiceFilter(
         choices=[
             ("-updated", _("Latest change first")),

@@ -11,6 +11,8 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+from matching.models import Referral
+from otop_portal.counts import REFERRALS, counts_changed
 from partners.models import RequirementVersion
 from partners.signals import partner_left
 from producers.models import Category, Certification, CertificationType, Producer, Product
@@ -60,6 +62,21 @@ def _producer_changed(sender, instance: Producer, **kwargs):
     if in_bulk_changes():
         return  # not even the query for the product ids
     _schedule(set(instance.products.values_list("pk", flat=True)))
+
+
+def _producer_saved(sender, instance: Producer, created: bool, **kwargs):
+    """A producer that moved takes its referrals along: they carry its province
+    (Referral.province, read by the officers' scope), in the same transaction as the move.
+    Bulk changes included: the province is who may see a referral, not a score to redo."""
+    if created:
+        return  # no products yet, so no referrals
+    moved = (
+        Referral.objects.filter(product__producer_id=instance.pk)
+        .exclude(province_id=instance.province_id)
+        .update(province_id=instance.province_id)
+    )
+    if moved:
+        counts_changed(REFERRALS)  # the provinces' referral counts
 
 
 def _certification_changed(sender, instance: Certification, **kwargs):
@@ -150,6 +167,7 @@ def connect() -> None:
     partner_left.connect(_partner_left, dispatch_uid="matching-partner-left")
     post_save.connect(_product_changed, sender=Product, dispatch_uid="matching-product")
     post_save.connect(_producer_changed, sender=Producer, dispatch_uid="matching-producer")
+    post_save.connect(_producer_saved, sender=Producer, dispatch_uid="matching-producer-province")
     post_save.connect(_certification_changed, sender=Certification, dispatch_uid="matching-cert")
     post_delete.connect(
         _certification_changed, sender=Certification, dispatch_uid="matching-cert-delete"

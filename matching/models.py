@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from otop_portal.limits import NOTE_MAX, text_limit
-from producers.models import private_storage
+from producers.models import Product, private_storage
 
 
 class MatchResult(models.Model):
@@ -159,6 +159,22 @@ class Referral(models.Model):
     # partner's shortlist filters and sorts by it: read from the audit trail per row, it cost
     # a subquery for each of a big partner's 20,000 referrals on every page (issue 13).
     sent_at = models.DateTimeField(_("sent on"), null=True, blank=True)
+    # The province of the product's producer, copied: an officer's referral list is the
+    # province's latest changes, read in order through referral_province_latest. Through the
+    # join, a province's list walked every province's referrals in order until it had found
+    # 50 of its own: 872 rows for the biggest province, ten times as many for one of the
+    # smallest (docs/performance.md, issue 13). Set when the referral is made (save below)
+    # and kept when a producer moves (matching.hooks); the officers' scope reads it.
+    province = models.ForeignKey(
+        "otop_portal.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,  # referral_province_latest leads with it
+        verbose_name=_("province"),
+    )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
 
@@ -180,6 +196,10 @@ class Referral(models.Model):
             models.Index(fields=["state", "-updated_at"]),
             # The referral list's order (latest change first), read in order (issue 13).
             models.Index(fields=["-updated_at", "-id"], name="referral_latest_change"),
+            # An officer's list in the same order, one province at a time (issue 13).
+            models.Index(
+                fields=["province", "-updated_at", "-id"], name="referral_province_latest"
+            ),
             # The partner's shortlist in its default order (waiting first, the latest sent
             # first): a page is read in order, not a sort of a big partner's 20,000 (issue 13).
             models.Index(
@@ -192,6 +212,17 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}→{self.channel_id} ({self.state})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.province_id is None and self.product_id is not None:
+            self.province_id = province_of_product(self.product_id)
+        super().save(*args, **kwargs)
+
+
+def province_of_product(product_id: int) -> int | None:
+    """The province id of the product's producer (None when it has none)."""
+    rows = Product.objects.filter(pk=product_id).values_list("producer__province_id", flat=True)
+    return rows.first()
 
 
 class ReferralEvent(models.Model):

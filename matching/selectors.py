@@ -561,7 +561,9 @@ def referrals_visible_to(user) -> QuerySet:
             | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], sent_at__isnull=False)
         )
     else:
-        referrals = _in_province_scope(referrals, user, "product__producer__")
+        # The referral's own copy of its producer's province: a province's list in order
+        # through an index (Referral.province).
+        referrals = _in_province_scope(referrals, user)
     return referrals.select_related(
         "product",
         "product__producer",

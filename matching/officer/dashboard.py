@@ -174,7 +174,7 @@ def referrals_by_partner_and_state(user, *, province: Province | None = None) ->
     administrators), counted by the channel's partner and the referral's state. One query."""
     referrals = referrals_visible_to(user)
     if province is not None:
-        referrals = referrals.filter(product__producer__province=province)
+        referrals = referrals.filter(province=province)
     rows = (
         referrals.order_by()
         .values(
@@ -352,7 +352,7 @@ def referrals_over_time(
     since = timezone.make_aware(dt.datetime.combine(starts[0], dt.time.min))
     referrals = referrals_visible_to(user)
     if province is not None:
-        referrals = referrals.filter(product__producer__province=province)
+        referrals = referrals.filter(province=province)
     rows = (
         ReferralEvent.objects.filter(
             referral__in=referrals.values("pk"),

@@ -385,3 +385,40 @@ def test_the_certificate_queue_reads_its_page_in_order_without_sorting_every_pen
     assert [c.created_at for c in page] == sorted(c.created_at for c in page)
     assert "certification_pending_oldest" in plan
     assert "Sort" not in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
+def test_a_provinces_referral_list_reads_its_page_in_order_without_walking_other_provinces(
+    officer,
+):
+    """The list shows the province's 50 latest changes of every referral in the country: an
+    index on the referral's province and latest change serves them in order, where the join
+    to the producer walked every province's referrals until it had found 50 of its own."""
+    from matching.models import Referral, ReferralState
+    from matching.selectors import referrals_visible_to
+
+    channel = factories.ChannelFactory()
+    by = factories.OfficerFactory(is_national_officer=True, provinces=[])
+    for code in ("50", "40"):
+        producer = _producer(code, status=ProducerStatus.VERIFIED)
+        product = factories.ProductFactory(producer=producer)
+        # Closed referrals (withdrawn) may repeat a pair: thousands without thousands of
+        # products, enough that the planner would rather not sort them all.
+        Referral.objects.bulk_create(
+            Referral(
+                product=product,
+                channel=channel,
+                proposed_by=by,
+                state=ReferralState.WITHDRAWN,
+                province=producer.province,
+            )
+            for _ in range(1500)
+        )
+    latest = referrals_visible_to(officer).order_by("-updated_at", "-id")  # as the list orders
+    page, plan = read_with_plan(
+        lambda: list(latest[:50]), "matching_referral, producers_product, producers_producer"
+    )
+    assert len(page) == 50
+    assert {r.product.producer.province.code for r in page} == {"50"}
+    assert "referral_province_latest" in plan
+    assert "Sort" not in plan

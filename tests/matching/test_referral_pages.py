@@ -63,6 +63,49 @@ def test_the_list_shows_this_provinces_referrals_with_counts_by_state(
     assert counts["approved"] == 1 and counts["proposed"] == 1
 
 
+def test_a_producer_who_moves_takes_their_referrals_to_the_new_provinces_officer(
+    client,
+    officer,
+    other_officer,
+    national_officer,
+    other_province,
+    django_capture_on_commit_callbacks,
+):
+    mine = _proposed(2, officer)
+    moving = mine[0].product.producer
+    client.force_login(officer)
+    client.get(reverse("matching:referrals"))  # the counts are kept; the move must drop them
+    moving.province = other_province
+    with django_capture_on_commit_callbacks(execute=True):  # as when the move commits
+        moving.save()
+
+    response = client.get(reverse("matching:referrals"))
+    assert [r.pk for r in response.context["page"].object_list] == [mine[1].pk]
+    assert sum(n for _value, _label, n in response.context["states"]) == 1
+    assert client.get(reverse("matching:referral", args=[mine[0].pk])).status_code == 404
+
+    client.force_login(other_officer)
+    response = client.get(reverse("matching:referrals"))
+    assert [r.pk for r in response.context["page"].object_list] == [mine[0].pk]
+    assert client.get(reverse("matching:referral", args=[mine[0].pk])).status_code == 200
+    assert client.get(reverse("matching:referral", args=[mine[1].pk])).status_code == 404
+    # The national officer's province filter follows the move too.
+    client.force_login(national_officer)
+    response = client.get(reverse("matching:referrals"), {"province": other_province.code})
+    assert [r.pk for r in response.context["page"].object_list] == [mine[0].pk]
+
+
+def test_a_referral_saved_without_a_province_takes_its_producers(officer):
+    """Referral.save fills the province in (a bulk insert, as the bench seeds, must say it)."""
+    from matching.selectors import referrals_visible_to
+
+    (product,), (channel,) = _eligible_products(1)
+    saved = Referral(product=product, channel=channel, proposed_by=officer)
+    saved.save()
+    assert saved.province_id == product.producer.province_id
+    assert list(referrals_visible_to(officer)) == [saved]
+
+
 def test_the_list_filters_by_state(client, officer):
     mine = _proposed(2, officer)
     referral_transition(referral_id=mine[0].pk, to_state=S.APPROVED, by=officer)
