@@ -98,6 +98,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Row templates of the long tables only, included with {% jinja_include %}
+        # (otop_portal/jinja2.py); every page is a Django template.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "otop_portal.jinja2.environment"},
+    },
 ]
 # Form widgets through Jinja2 where Django ships a Jinja2 version (the admin's through Django
 # templates): a select's options are not an include each (otop_portal/renderers.py, issue 13).

@@ -1,0 +1,49 @@
+"""The Jinja2 environment of the templates that render many rows (issue 13).
+
+The pages are Django templates. The partner's shortlist's 50 rows, each with a dozen
+translated labels, a link, a date, a price and a score, took 30-36 ms to render in Django's
+template language once read; in Jinja2, with each label translated once per table, 10.8 ms
+(docs/performance.md, issue 13). Such row templates live in templates/jinja2/ and are
+included from Django templates with `{% jinja_include %}` (otop_portal/templatetags/jinja.py).
+They name strings as `{{ _("...") }}`, or `{% set … = _("...") %}` for one with a
+placeholder, which is where `makemessages` finds them in any .html file
+(tests/core/test_jinja_rows.py), so the Thai catalogue keeps them; the filters are the Django
+templates' own.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
+from jinja2 import Environment
+
+from otop_portal.templatetags.thai_dates import local_date, local_datetime
+
+_choice_labels: dict[tuple, dict] = {}
+
+
+def choice_label(obj: Model, field_name: str) -> str:
+    """What obj.get_<field>_display() says, from the field's labels translated once per language
+    and process: Django's own makes every label of the field hashable, and so translates
+    them all, for each call (0.2 ms a row in the shortlist)."""
+    field = obj._meta.get_field(field_name)
+    key = (obj._meta.label, field_name, get_language())
+    labels = _choice_labels.get(key)
+    if labels is None:
+        labels = _choice_labels[key] = {value: str(label) for value, label in field.flatchoices}
+    value = getattr(obj, field.attname)
+    return labels.get(value, value)
+
+
+def environment(**options) -> Environment:
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 - autoescape: Django's backend sets it
+    # Plain gettext: a string with a placeholder is said once, `{% set s = _("%(price)s baht") %}`
+    # (where makemessages finds it), and filled in with `s|format(price=…)`.
+    env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
+    env.globals.update(url=lambda name, *args: reverse(name, args=args), choice_label=choice_label)
+    env.filters.update(
+        floatformat=floatformat, local_date=local_date, local_datetime=local_datetime
+    )
+    return env

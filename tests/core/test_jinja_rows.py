@@ -1,0 +1,77 @@
+"""The long tables' rows rendered by Jinja2 (otop_portal/jinja2.py, issue 13): what a reader
+sees in them (Thai, escaping, labels) is what the Django templates showed, and every string
+they say is where makemessages finds it, so the Thai catalogue keeps it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation.template import templatize
+
+from matching.models import Referral, ReferralState
+from otop_portal.jinja2 import choice_label
+from tests import factories
+from tests.partners.matrix_rows_portal import sent_referrals
+
+JINJA_DIR = Path(settings.BASE_DIR) / "templates" / "jinja2"
+SAID = re.compile(r"""_\(("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+
+
+def _jinja_strings() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(JINJA_DIR.rglob("*.html")):
+        found += [(path.name, text[1:-1]) for text in SAID.findall(path.read_text())]
+    return found
+
+
+def test_the_row_templates_say_their_strings_where_makemessages_finds_them():
+    strings = _jinja_strings()
+    assert {"Select %(name)s", "%(price)s baht", "Product"} <= {text for _name, text in strings}
+    for path in sorted(JINJA_DIR.rglob("*.html")):
+        extracted = templatize(path.read_text(), origin=str(path))
+        for name, text in strings:
+            if name == path.name:
+                assert f'_("{text}")' in extracted or f"_('{text}')" in extracted, (name, text)
+
+
+@pytest.mark.parametrize(("name", "text"), _jinja_strings())
+def test_every_string_of_the_row_templates_is_translated_into_thai(name, text):
+    with translation.override("th"):
+        assert translation.gettext(text) != text, f"{name}: {text!r} has no Thai translation"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_a_state_reads_as_the_models_own_label(language):
+    referral = Referral()
+    with translation.override(language):
+        for state in ReferralState.values:
+            referral.state = state
+            assert choice_label(referral, "state") == referral.get_state_display()
+
+
+@pytest.mark.django_db
+def test_a_shortlist_row_shows_a_name_as_typed_escaped_with_price_and_state_in_thai(
+    client, partner, officer, partner_org
+):
+    channel = factories.ChannelFactory(partner=partner_org)
+    (referral,) = sent_referrals(1, channel=channel, officer=officer)
+    product = referral.product
+    product.name_th = 'ผ้าไหม <b>"มัดหมี่"</b> & ฝ้าย'
+    product.price, product.price_unit = Decimal("1200.5"), "ผืน"
+    product.save()
+    client.force_login(partner)
+    client.cookies["django_language"] = "th"
+    html = client.get(reverse("partners:home")).content.decode()
+    escaped = "ผ้าไหม &lt;b&gt;&#34;มัดหมี่&#34;&lt;/b&gt; &amp; ฝ้าย"
+    assert f'aria-label="เลือก {escaped}"' in html
+    assert f'data-testid="referral-link">{escaped}</a>' in html
+    assert "<b>" not in html.split('data-testid="shortlist"')[1].split("</table>")[0]
+    assert "1,200.50 บาท / ผืน" in html
+    assert 'data-testid="state"><span class="state state-sent">ส่งถึงพันธมิตรแล้ว</span>' in html
