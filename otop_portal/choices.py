@@ -1,18 +1,29 @@
-"""Select choices read from a model in one plain query (issue 13).
+"""Select choices read from a model in one plain query, and selects of reference data rendered
+once per version (issue 13).
 
 Django reads a ModelChoiceField's choices with QuerySet.iterator(), which on PostgreSQL opens a
 server-side cursor WITH HOLD: DECLARE, FETCH and CLOSE, the result kept past the commit, for
 the five to eighty rows of a reference table. The officers' and partners' list pages carry
 four or five such selects: 4-5 ms of a filter form's 17 (docs/performance.md). The fields here
 read their choices as an ordinary query; their choices are otherwise Django's and
-django-filter's (the empty and "none" choices, labels, values).
+django-filter's (the empty and "none" choices, labels, values). Their select, when its rows
+are reference data, is kept rendered (ReferenceSelect, below).
 """
 
 from __future__ import annotations
 
+import time
+from contextvars import ContextVar
+
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import get_language
 
 
 class ListedChoiceIterator(ModelChoiceIterator):
@@ -29,8 +40,134 @@ class ListedChoiceIterator(ModelChoiceIterator):
         return super().__len__() + (getattr(self.field, "null_label", None) is not None)
 
 
+# --- Selects of reference data, rendered once per language and version ------------------------
+#
+# The list pages' filter forms carry selects of the reference data: 77 provinces, the
+# categories, sub-types, certificate types, partners and channels. Each was read and rendered
+# for every request (the shortlist's filter form: 17-23 ms of a 90-150 ms page on the bench
+# machine, docs/performance.md, issue 13), though the data changes a few times a year. A select
+# of a registered reference model is rendered once per process for its query, language,
+# selected value and attributes, under the reference data's version: every save or delete of
+# a reference row (and a change of an officer's provinces) makes a new version, so the next
+# page renders it afresh, in every process.
+
+VERSION_KEY = "reference:version"
+RENDERED_KEPT = 2000  # selects kept per process; all dropped when full (a new version drops them)
+
+_reference_models: set[str] = set()
+_in_request: ContextVar[bool] = ContextVar("reference_in_request", default=False)
+_request_version: ContextVar[int | None] = ContextVar("reference_version", default=None)
+_rendered: dict[tuple, str] = {}
+
+
+def register_reference_models(*models, m2m=()) -> None:
+    """Rows of these models are choices of selects; `m2m` are through models whose rows
+    decide such choices (an officer's provinces). Called by each app's ready()."""
+    for model in models:
+        _reference_models.add(model._meta.label)
+        for signal in (post_save, post_delete):
+            signal.connect(
+                reference_changed, sender=model, dispatch_uid=f"reference-{model._meta.label}"
+            )
+    for through in m2m:
+        m2m_changed.connect(
+            reference_changed, sender=through, dispatch_uid=f"reference-{through._meta.label}"
+        )
+
+
+def _bump() -> None:
+    cache.set(VERSION_KEY, time.time_ns(), None)
+    _request_version.set(None)
+
+
+def reference_changed(**kwargs) -> None:
+    """A reference row changed: a new version now (a change in this request is shown by its
+    next render) and again when the transaction commits (what other processes rendered in
+    between, from the rows before the commit, is not kept)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def reference_version() -> int:
+    """The reference data's version: read once per request (every select of a page shares
+    it), on every call outside a request."""
+    version = _request_version.get() if _in_request.get() else None
+    if version is None:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = time.time_ns()
+            if not cache.add(VERSION_KEY, version, None):
+                version = cache.get(VERSION_KEY, version)
+        if _in_request.get():
+            _request_version.set(version)
+    return version
+
+
+def _request_started(**kwargs) -> None:
+    _in_request.set(True)
+    _request_version.set(None)
+
+
+def _request_finished(**kwargs) -> None:
+    _in_request.set(False)
+    _request_version.set(None)
+
+
+request_started.connect(_request_started, dispatch_uid="reference-request-started")
+request_finished.connect(_request_finished, dispatch_uid="reference-request-finished")
+
+
+class ReferenceSelect(forms.Select):
+    """A select whose choices are rows of a registered reference model, rendered once per
+    language, version, query, selected value and attributes. Any other select renders as
+    Django's."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = self._rendered_key(name, value, attrs, renderer)
+        if key is None:
+            return super().render(name, value, attrs, renderer)
+        html = _rendered.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            if len(_rendered) >= RENDERED_KEPT:
+                _rendered.clear()
+            _rendered[key] = html
+        return html
+
+    def _rendered_key(self, name, value, attrs, renderer) -> tuple | None:
+        choices = self.choices
+        if not isinstance(choices, ModelChoiceIterator):
+            return None
+        queryset, field = choices.queryset, choices.field
+        if queryset.model._meta.label not in _reference_models:
+            return None
+        try:
+            query = str(queryset.query)  # its parameters included: whose provinces, say
+        except EmptyResultSet:
+            query = ""
+        label = field.label_from_instance
+        return (
+            reference_version(),
+            get_language(),
+            type(renderer),
+            self.template_name,
+            name,
+            tuple(self.format_value(value)),
+            tuple(sorted((k, str(v)) for k, v in {**self.attrs, **(attrs or {})}.items())),
+            query,
+            field.to_field_name,
+            str(field.empty_label),
+            str(getattr(field, "null_label", None)),
+            getattr(label, "__func__", label),
+        )
+
+
+# --- The fields ------------------------------------------------------------------------------
+
+
 class ModelChoiceField(forms.ModelChoiceField):
     iterator = ListedChoiceIterator
+    widget = ReferenceSelect
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -39,6 +176,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class FilterModelChoiceField(django_filters.fields.ModelChoiceField):
     iterator = ListedChoiceIterator
+    widget = ReferenceSelect
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):

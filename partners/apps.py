@@ -11,3 +11,9 @@ class PartnersConfig(AppConfig):
         from partners.permissions import partner_left_refusal
 
         register_refusal(partner_left_refusal)
+
+        from otop_portal.choices import register_reference_models
+        from partners.models import Channel, Partner
+
+        # Choices of selects (otop_portal/choices.py).
+        register_reference_models(Partner, Channel)

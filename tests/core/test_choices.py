@@ -81,3 +81,86 @@ def test_a_filters_none_choice_comes_after_the_empty_one():
     choices = list(field.choices)
     assert choices[:2] == [("", "ใดก็ได้"), ("null", "ไม่ระบุ")]
     assert len(field.choices) == queryset.count() + 2
+
+
+# --- Reference selects kept rendered (ReferenceSelect) ------------------------------------------
+
+
+def _category_select(html: str) -> str:
+    start = html.index('<select name="category"')
+    return html[start : html.index("</select>", start)]
+
+
+def _reads_of(table: str, client, url: str, **params) -> tuple[str, int]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url, params).content.decode()
+    return html, sum(f'FROM "{table}"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_reference_select_is_read_once_then_kept_until_one_of_its_rows_changes(
+    client, national_officer
+):
+    food = factories.CategoryFactory(code="food", name_en="Food", name_th="อาหาร")
+    client.force_login(national_officer)
+    client.cookies["django_language"] = "en"
+    url = reverse("matching:officer_candidates")
+    first, reads = _reads_of("producers_category", client, url)
+    assert reads == 1 and ">Food</option>" in _category_select(first)
+    again, reads = _reads_of("producers_category", client, url)
+    assert reads == 0 and _category_select(again) == _category_select(first)
+
+    food.name_en = "Food and snacks"
+    food.save()
+    factories.CategoryFactory(code="herb", name_en="Herbal products", name_th="สมุนไพร")
+    renamed, reads = _reads_of("producers_category", client, url)
+    assert reads == 1
+    assert ">Food and snacks</option>" in _category_select(renamed)
+    assert ">Herbal products</option>" in _category_select(renamed)
+
+
+def test_a_kept_select_still_shows_what_was_chosen_in_the_readers_language(
+    client, national_officer
+):
+    factories.CategoryFactory(code="food", name_en="Food", name_th="อาหาร")
+    client.force_login(national_officer)
+    url = reverse("matching:officer_candidates")
+    client.cookies["django_language"] = "en"
+    assert 'value="food" selected' not in _category_select(client.get(url).content.decode())
+    chosen = _category_select(client.get(url, {"category": "food"}).content.decode())
+    assert '<option value="food" selected>Food</option>' in chosen
+    assert 'value="food" selected' not in _category_select(client.get(url).content.decode())
+    client.cookies["django_language"] = "th"
+    thai = _category_select(client.get(url, {"category": "food"}).content.decode())
+    assert '<option value="food" selected>อาหาร</option>' in thai
+
+
+def test_an_officers_province_select_follows_a_change_of_their_provinces(
+    client, officer, other_province
+):
+    client.force_login(officer)
+    url = reverse("matching:officer_candidates")
+
+    def provinces_offered() -> list[str]:
+        html = client.get(url).content.decode()
+        start = html.index('<select name="province"')
+        select = html[start : html.index("</select>", start)]
+        return [code for code in ("50", "40") if f'value="{code}"' in select]
+
+    assert provinces_offered() == ["50"]
+    officer.provinces.add(other_province)
+    assert sorted(provinces_offered()) == ["40", "50"]
+
+
+def test_a_select_of_anything_else_is_rendered_every_time():
+    from otop_portal.choices import ReferenceSelect
+
+    class NotReference(forms.Form):
+        who = ModelChoiceField(queryset=factories.UserFactory._meta.model.objects.all())
+
+    factories.UserFactory(email="first@example.org", full_name="First Person")
+    assert isinstance(NotReference().fields["who"].widget, ReferenceSelect)
+    assert "First Person" in str(NotReference()["who"])
+    factories.UserFactory(email="second@example.org", full_name="Second Person")  # no new version
+    assert "Second Person" in str(NotReference()["who"])

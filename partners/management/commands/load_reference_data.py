@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from otop_portal.choices import reference_changed
 from otop_portal.reference import load_provinces
 from partners.reference import load_channels, load_partners
 from producers.reference import load_categories, load_certification_types
@@ -21,3 +22,5 @@ class Command(BaseCommand):
         ]
         for label, load in steps:
             self.stdout.write(f"reference data: {label}: {load()} added")
+        # Rows added in bulk send no signal: the selects of every process are rendered afresh.
+        reference_changed()
