@@ -1,8 +1,8 @@
 """The Jinja2 environment of the templates that render many rows (issue 13).
 
 The pages are Django templates. The partner's shortlist's 50 rows, each with a dozen
-translated labels, a link, a date, a price and a score, took 30-36 ms to render in Django's
-template language once read; in Jinja2, with each label translated once per table, 10.8 ms
+translated labels, a link, a date, a price and a score, took 30-39 ms to render in Django's
+template language once read; in Jinja2, with each label translated once per table, 10.8-14.2 ms
 (docs/performance.md, issue 13). Such row templates live in templates/jinja2/ and are
 included from Django templates with `{% jinja_include %}` (otop_portal/templatetags/jinja.py).
 They name strings as `{{ _("...") }}`, or `{% set … = _("...") %}` for one with a
@@ -27,7 +27,7 @@ _choice_labels: dict[tuple, dict] = {}
 def choice_label(obj: Model, field_name: str) -> str:
     """What obj.get_<field>_display() says, from the field's labels translated once per language
     and process: Django's own makes every label of the field hashable, and so translates
-    them all, for each call (0.2 ms a row in the shortlist)."""
+    them all, for each call (0.2 ms a row of the shortlist under cProfile)."""
     field = obj._meta.get_field(field_name)
     key = (obj._meta.label, field_name, get_language())
     labels = _choice_labels.get(key)
