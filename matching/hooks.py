@@ -64,12 +64,12 @@ def _producer_changed(sender, instance: Producer, **kwargs):
     _schedule(set(instance.products.values_list("pk", flat=True)))
 
 
-def _producer_saved(sender, instance: Producer, created: bool, **kwargs):
+def _producer_saved(sender, instance: Producer, created: bool, update_fields=None, **kwargs):
     """A producer that moved takes its referrals along: they carry its province
     (Referral.province, read by the officers' scope), in the same transaction as the move.
     Bulk changes included: the province is who may see a referral, not a score to redo."""
-    if created:
-        return  # no products yet, so no referrals
+    if created or (update_fields is not None and "province" not in update_fields):
+        return  # no products yet, so no referrals; or the province was not saved
     moved = (
         Referral.objects.filter(product__producer_id=instance.pk)
         .exclude(province_id=instance.province_id)

@@ -215,14 +215,13 @@ class Referral(models.Model):
 
     def save(self, *args, **kwargs):
         if self._state.adding and self.province_id is None and self.product_id is not None:
-            self.province_id = province_of_product(self.product_id)
+            # The product's producer's province (None when it has none), in one query.
+            self.province_id = (
+                Product.objects.filter(pk=self.product_id)
+                .values_list("producer__province_id", flat=True)
+                .first()
+            )
         super().save(*args, **kwargs)
-
-
-def province_of_product(product_id: int) -> int | None:
-    """The province id of the product's producer (None when it has none)."""
-    rows = Product.objects.filter(pk=product_id).values_list("producer__province_id", flat=True)
-    return rows.first()
 
 
 class ReferralEvent(models.Model):
