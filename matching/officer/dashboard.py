@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
@@ -720,17 +720,43 @@ def _refresh(key: str, seconds: int, compute, lock: str) -> tuple[Figures, dt.da
     return found
 
 
+# One background refresh at a time in a process (and, on PostgreSQL, on the whole server).
+_ONE_REFRESH = threading.Lock()
+# pg_advisory_xact_lock's key for the dashboard's refreshes: any fixed number no other lock uses.
+REFRESH_ADVISORY_LOCK = 0x0D45_4B01
+
+
+def _one_refresh_on_one_core(compute: Callable[[], Figures]) -> Figures:
+    """The figures of a whole country read millions of rows (the national "products" and
+    "eligible" charts: 1.3-3 s each at 250,000 products). Worked out at once, each in its thread,
+    and the "eligible" one with a parallel worker, they took more cores than a 2-core server
+    has for seconds, and the pages asked meanwhile waited past 2 s (issue 13). So a refresh
+    waits for the one before it, this process's and, on PostgreSQL, any other server
+    process's (an advisory lock, released with the transaction), and reads on one core (no
+    parallel workers): the pages keep the other cores. The figures come a few seconds
+    later; the page says they are being worked out and shows the previous ones meanwhile.
+    The cache is written after the transaction, so a failure still lets the lock go."""
+    with _ONE_REFRESH:
+        if connection.vendor != "postgresql":
+            return compute()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_ADVISORY_LOCK])
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            return compute()
+
+
 def _refresh_in_background(key: str, seconds: int, compute, lock: str) -> threading.Thread:
     """Work the figures out beside the request, on a connection of their own (closed after),
-    in the request's language: the visit answers at once, and both of a server's workers stay
-    free for the other visits while a national chart takes seconds (issue 13). Only outside a
-    transaction: a thread's connection would not see a transaction's rows."""
+    in the request's language, one refresh at a time on one core (_one_refresh_on_one_core):
+    the visit answers at once, and the server's workers stay free for the other visits while a
+    national chart takes seconds (issue 13). Only outside a transaction: a thread's connection
+    would not see a transaction's rows."""
     language = get_language()
 
     def run() -> None:
         try:
             with translation.override(language):
-                _refresh(key, seconds, compute, lock)
+                _refresh(key, seconds, lambda: _one_refresh_on_one_core(compute), lock)
         except Exception:
             log.exception("dashboard figures %s could not be worked out", key)
         finally:

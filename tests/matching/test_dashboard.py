@@ -511,3 +511,78 @@ def test_cached_figures_missing_or_old_are_worked_out_beside_the_request(
     assert _chart(third, "referrals")["figures"].total == 3  # the previous ones, at once
     wait_for_the_threads()
     assert _chart(client.get(URL), "referrals")["figures"].total == 4  # the thread's
+
+
+def _refresh_thread(key: str, compute):
+    return dashboard._refresh_in_background(key, 300, compute, f"{key}:refreshing")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_are_worked_out_one_chart_at_a_time(settings):
+    """A national chart reads millions of rows: two worked out at once would take both cores
+    of a small server from the pages for seconds (issue 13). The second waits for the first."""
+    import threading
+
+    from django.core.cache import cache
+
+    first_started, first_may_end, order = threading.Event(), threading.Event(), []
+
+    def first():
+        first_started.set()
+        first_may_end.wait(10)
+        order.append("first")
+        return "figures 1"
+
+    def second():
+        order.append("second")
+        return "figures 2"
+
+    one = _refresh_thread("one", first)
+    assert first_started.wait(10)
+    two = _refresh_thread("two", second)
+    two.join(0.3)
+    assert two.is_alive() and order == []  # waiting for the first
+    first_may_end.set()
+    one.join(10)
+    two.join(10)
+    assert order == ["first", "second"]
+    assert cache.get("one")[0] == "figures 1" and cache.get("two")[0] == "figures 2"
+    assert cache.get("one:refreshing") is None and cache.get("two:refreshing") is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server settings of PostgreSQL")
+def test_figures_are_worked_out_on_one_core_after_other_processes_refreshes(settings):
+    """On PostgreSQL a refresh also waits for another server process's (an advisory lock)
+    and reads without parallel workers; a failed one lets its lock go and sets nothing."""
+    import psycopg
+    from django.core.cache import cache
+
+    seen = {}
+
+    def compute():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            seen["parallel workers"] = cursor.fetchone()[0]
+        return "figures"
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=False) as other:  # another gunicorn worker's
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [dashboard.REFRESH_ADVISORY_LOCK])
+        thread = _refresh_thread("national", compute)
+        thread.join(0.5)
+        assert thread.is_alive() and not seen  # waits for the other process's refresh
+        other.rollback()
+    thread.join(10)
+    assert seen == {"parallel workers": "0"} and cache.get("national")[0] == "figures"
+    with connection.cursor() as cursor:  # the setting was the refresh's alone
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] != "0"
+
+    def fails():
+        raise RuntimeError("the database went away")
+
+    _refresh_thread("broken", fails).join(10)
+    assert cache.get("broken") is None and cache.get("broken:refreshing") is None
