@@ -29,7 +29,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -167,15 +167,17 @@ def _stars_label(level: int) -> str:
 
 
 # --- Selectors: one aggregate query each ----------------------------------------------------
+#
+# Each chart is the database's answer (`*_rows`: plain values, the same in every language, so
+# Thai and English visits share one cached copy and one refresh) and the figures drawn from it
+# in the reader's language (`*_figures`). The functions named after the charts do both.
 
 
-def referrals_by_partner_and_state(user, *, province: Province | None = None) -> Figures:
-    """Referrals the user may read (their provinces; all for national officers and
-    administrators), counted by the channel's partner and the referral's state. One query."""
+def _referral_rows(user, province: Province | None, _months: int = 0) -> list[tuple]:
     referrals = referrals_visible_to(user)
     if province is not None:
         referrals = referrals.filter(province=province)
-    rows = (
+    return list(
         referrals.order_by()
         .values(
             "channel__partner__code",
@@ -192,6 +194,9 @@ def referrals_by_partner_and_state(user, *, province: Province | None = None) ->
             "n",
         )
     )
+
+
+def _referral_figures(rows: list[tuple]) -> Figures:
     values: dict[str, dict[str, int]] = defaultdict(dict)
     labels: dict[str, str] = {}
     for code, name_th, name_en, state, n in rows:
@@ -213,6 +218,12 @@ def referrals_by_partner_and_state(user, *, province: Province | None = None) ->
     )
 
 
+def referrals_by_partner_and_state(user, *, province: Province | None = None) -> Figures:
+    """Referrals the user may read (their provinces; all for national officers and
+    administrators), counted by the channel's partner and the referral's state. One query."""
+    return _referral_figures(_referral_rows(user, province))
+
+
 def _star_level_now() -> Subquery:
     """A product's current OTOP star level, as the last re-score found it: every stored result
     of a product carries the same star_level (producers.selectors.current_star_level), and the daily
@@ -226,12 +237,7 @@ def _star_level_now() -> Subquery:
     )
 
 
-def products_by_category_and_stars(
-    user, *, province: Province | None = None, today: dt.date | None = None
-) -> Figures:
-    """Products on sale of verified producers (not erased) in the user's provinces, counted by
-    OTOP category and current star level ("no stars" is a level). One query."""
-    today = today or timezone.localdate()
+def _product_rows(user, province: Province | None, _months: int = 0) -> list[tuple]:
     products = Product.objects.filter(
         status=ProductStatus.ACTIVE,
         producer__status=ProducerStatus.VERIFIED,
@@ -240,7 +246,7 @@ def products_by_category_and_stars(
     products = _in_province_scope(products, user, "producer__")
     if province is not None:
         products = products.filter(producer__province=province)
-    rows = (
+    return list(
         products.annotate(stars=_star_level_now())
         .order_by()
         .values(
@@ -251,15 +257,24 @@ def products_by_category_and_stars(
             "stars",
         )
         .annotate(n=Count("pk"))
+        .values_list(
+            "category__code",
+            "category__name_th",
+            "category__name_en",
+            "category__sort_order",
+            "stars",
+            "n",
+        )
     )
+
+
+def _product_figures(rows: list[tuple]) -> Figures:
     values: dict[str, dict[str, int]] = defaultdict(dict)
     categories: dict[str, tuple[int, str]] = {}
-    for row in rows:
-        code = row["category__code"]
-        level = str(row["stars"] or 0)
-        values[code][level] = values[code].get(level, 0) + row["n"]
-        label = _in_language(row["category__name_th"], row["category__name_en"])
-        categories[code] = (row["category__sort_order"], label)
+    for code, name_th, name_en, sort_order, stars, n in rows:
+        level = str(stars or 0)
+        values[code][level] = values[code].get(level, 0) + n
+        categories[code] = (sort_order, _in_language(name_th, name_en))
     ordered = sorted(categories.items(), key=lambda item: (item[1][0], item[0]))
     return Figures(
         name="products",
@@ -272,14 +287,17 @@ def products_by_category_and_stars(
     )
 
 
-def eligible_not_referred_by_province(user, *, province: Province | None = None) -> Figures:
-    """The officer's candidates (matching.selectors.officer_candidates: eligible pairs not yet
-    referred) counted by the producer's province: pairs, and distinct products. The
-    TOP_PROVINCES with the most pairs have a bar each, the rest one bar together. One query."""
+def products_by_category_and_stars(user, *, province: Province | None = None) -> Figures:
+    """Products on sale of verified producers (not erased) in the user's provinces, counted by
+    OTOP category and current star level ("no stars" is a level). One query."""
+    return _product_figures(_product_rows(user, province))
+
+
+def _eligible_rows(user, province: Province | None, _months: int = 0) -> list[dict]:
     candidates = officer_candidates(user)
     if province is not None:
         candidates = candidates.filter(product__producer__province=province)
-    rows = list(
+    return list(
         candidates.order_by()
         .values(
             "product__producer__province__code",
@@ -288,7 +306,10 @@ def eligible_not_referred_by_province(user, *, province: Province | None = None)
         )
         .annotate(pairs=Count("pk"), products=Count("product_id", distinct=True))
     )
-    rows.sort(key=lambda r: (-r["pairs"], r["product__producer__province__code"] or ""))
+
+
+def _eligible_figures(rows: list[dict]) -> Figures:
+    rows = sorted(rows, key=lambda r: (-r["pairs"], r["product__producer__province__code"] or ""))
     shown, others = rows[:TOP_PROVINCES], rows[TOP_PROVINCES:]
     values = {}
     labels = []
@@ -331,22 +352,23 @@ def eligible_not_referred_by_province(user, *, province: Province | None = None)
     )
 
 
+def eligible_not_referred_by_province(user, *, province: Province | None = None) -> Figures:
+    """The officer's candidates (matching.selectors.officer_candidates: eligible pairs not yet
+    referred) counted by the producer's province: pairs, and distinct products. The
+    TOP_PROVINCES with the most pairs have a bar each, the rest one bar together. One query."""
+    return _eligible_figures(_eligible_rows(user, province))
+
+
 def _month_starts(months: int, today: dt.date) -> list[dt.date]:
     """The first day of each of the last `months` months, this month included, oldest first."""
     index = today.year * 12 + today.month - 1
     return [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
 
 
-def referrals_over_time(
-    user,
-    *,
-    province: Province | None = None,
-    months: int = DEFAULT_PERIOD,
-    today: dt.date | None = None,
-) -> Figures:
-    """Per month (local time) of the last `months`: how many referrals the user may read were
-    created, and how many reached approved, sent and listed, from the dates of their
-    ReferralEvents. One query."""
+def _timeline_rows(
+    user, province: Province | None, months: int, today: dt.date | None = None
+) -> tuple[list[dt.date], dict[str, dict[str, int]]]:
+    """The first day of each month shown, and per month (ISO date) and milestone a count."""
     today = today or timezone.localdate()
     starts = _month_starts(months, today)
     since = timezone.make_aware(dt.datetime.combine(starts[0], dt.time.min))
@@ -370,6 +392,12 @@ def referrals_over_time(
         if isinstance(month, dt.datetime):
             month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
         values[month.isoformat()][row["to_state"]] = row["n"]
+    return starts, dict(values)
+
+
+def _timeline_figures(found: tuple[list[dt.date], dict[str, dict[str, int]]]) -> Figures:
+    starts, values = found
+    months = len(starts)
     labels = {
         S.PROPOSED: _("Created"),
         S.APPROVED: _("Approved"),
@@ -390,7 +418,7 @@ def referrals_over_time(
         # Month names in the reader's language; in Thai with the Buddhist Era year.
         rows=[(m.isoformat(), format_local_date(m, "F Y")) for m in starts],
         series=[Series(state, labels[state], STATE_COLOURS[state]) for state in MILESTONES],
-        values=dict(values),
+        values=values,
         stacked=False,
         vertical=True,
         axis_labels=[
@@ -404,19 +432,38 @@ def referrals_over_time(
     )
 
 
-CHARTS: dict[str, Callable[..., Figures]] = {
-    "referrals": lambda user, province, months: referrals_by_partner_and_state(
-        user, province=province
-    ),
-    "products": lambda user, province, months: products_by_category_and_stars(
-        user, province=province
-    ),
-    "eligible": lambda user, province, months: eligible_not_referred_by_province(
-        user, province=province
-    ),
-    "timeline": lambda user, province, months: referrals_over_time(
-        user, province=province, months=months
-    ),
+def referrals_over_time(
+    user,
+    *,
+    province: Province | None = None,
+    months: int = DEFAULT_PERIOD,
+    today: dt.date | None = None,
+) -> Figures:
+    """Per month (local time) of the last `months`: how many referrals the user may read were
+    created, and how many reached approved, sent and listed, from the dates of their
+    ReferralEvents. One query."""
+    return _timeline_figures(_timeline_rows(user, province, months, today))
+
+
+@dataclass(frozen=True)
+class Chart:
+    """How one chart is read from the database (`rows`: the user, the province or None, the
+    months of the period) and drawn in the reader's language (`figures`). `by_period`: its
+    rows depend on the period (only the time chart's do)."""
+
+    rows: Callable[[object, Province | None, int], object]
+    figures: Callable[[object], Figures]
+    by_period: bool = False
+
+    def __call__(self, user, province: Province | None, months: int) -> Figures:
+        return self.figures(self.rows(user, province, months))
+
+
+CHARTS: dict[str, Chart] = {
+    "referrals": Chart(_referral_rows, _referral_figures),
+    "products": Chart(_product_rows, _product_figures),
+    "eligible": Chart(_eligible_rows, _eligible_figures),
+    "timeline": Chart(_timeline_rows, _timeline_figures, by_period=True),
 }
 
 
@@ -659,15 +706,15 @@ def _csv_response(figures: Figures) -> HttpResponse:
 
 
 def figures_key(name: str, user, province: Province | None, months: int) -> str:
-    """Where one chart's figures are kept: per scope, province, period, language and day."""
+    """Where one chart's rows are kept: per scope, province and day, and per period for the
+    time chart. Not per language: a Thai and an English visit share them (Chart)."""
     return ":".join(
         [
             "dashboard",
             name,
             officer_scope_key(user),
             str(province.pk if province else "-"),
-            str(months),
-            get_language() or "th",
+            str(months) if CHARTS[name].by_period else "-",
             timezone.localdate().isoformat(),  # the time chart ends this month
         ]
     )
@@ -676,16 +723,23 @@ def figures_key(name: str, user, province: Province | None, months: int) -> str:
 def cached_figures(
     name: str, user, province: Province | None, months: int, *, wait: bool = True
 ) -> tuple[Figures, dt.datetime] | None:
-    """One chart's figures and when they were worked out: kept DASHBOARD_CACHE_SECONDS per
-    scope, province, period and language, so officers of the same scope share them. A national
-    chart reads every eligible pair of the country (~1 s at 100,000 products, docs/
-    performance.md); a few minutes old is fresh enough to look at. 0 turns the cache off.
-    None, with `wait=False`, when there are none yet and another visit is working them out."""
+    """One chart's figures, in the reader's language, and when they were worked out. The
+    database's answer is kept DASHBOARD_CACHE_SECONDS per scope, province (and period, for
+    the time chart), so officers of the same scope share it whatever their language and the
+    period they chose. A national chart reads every product or eligible pair of the country
+    (1.2-3 s at 250,000 products, docs/performance.md); a few minutes old is fresh enough to
+    look at. 0 turns the cache off. None, with `wait=False`, when there are none yet and
+    another visit is working them out."""
+    chart = CHARTS[name]
     seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)
     if not seconds:
-        return CHARTS[name](user, province, months), timezone.now()
+        return chart(user, province, months), timezone.now()
     key = figures_key(name, user, province, months)
-    return _fresh_or_stale(key, seconds, lambda: CHARTS[name](user, province, months), wait=wait)
+    found = _fresh_or_stale(key, seconds, lambda: chart.rows(user, province, months), wait=wait)
+    if found is None:
+        return None
+    rows, made = found
+    return chart.figures(rows), made
 
 
 # Each worker process keeps the charts it drew from the cached figures (the SVG, the table and
@@ -711,7 +765,7 @@ def _drawn(key: tuple, figures: Figures) -> dict:
 REFRESH_LOCK_SECONDS = 30
 
 
-def _refresh(key: str, seconds: int, compute, lock: str) -> tuple[Figures, dt.datetime]:
+def _refresh(key: str, seconds: int, compute, lock: str) -> tuple[object, dt.datetime]:
     try:
         found = (compute(), timezone.now())
         cache.set(key, found, 2 * seconds)
@@ -726,7 +780,7 @@ _ONE_REFRESH = threading.Lock()
 REFRESH_ADVISORY_LOCK = 0x0D45_4B01
 
 
-def _one_refresh_on_one_core(compute: Callable[[], Figures]) -> Figures:
+def _one_refresh_on_one_core(compute: Callable[[], object]) -> object:
     """The figures of a whole country read millions of rows (the national "products" and
     "eligible" charts: 1.3-3 s each at 250,000 products). Worked out at once, each in its thread,
     and the "eligible" one with a parallel worker, they took more cores than a 2-core server
@@ -747,16 +801,14 @@ def _one_refresh_on_one_core(compute: Callable[[], Figures]) -> Figures:
 
 def _refresh_in_background(key: str, seconds: int, compute, lock: str) -> threading.Thread:
     """Work the figures out beside the request, on a connection of their own (closed after),
-    in the request's language, one refresh at a time on one core (_one_refresh_on_one_core):
+    one refresh at a time on one core (_one_refresh_on_one_core):
     the visit answers at once, and the server's workers stay free for the other visits while a
     national chart takes seconds (issue 13). Only outside a transaction: a thread's connection
     would not see a transaction's rows."""
-    language = get_language()
 
     def run() -> None:
         try:
-            with translation.override(language):
-                _refresh(key, seconds, lambda: _one_refresh_on_one_core(compute), lock)
+            _refresh(key, seconds, lambda: _one_refresh_on_one_core(compute), lock)
         except Exception:
             log.exception("dashboard figures %s could not be worked out", key)
         finally:
@@ -769,7 +821,7 @@ def _refresh_in_background(key: str, seconds: int, compute, lock: str) -> thread
 
 def _fresh_or_stale(
     key: str, seconds: int, compute, *, wait: bool = True
-) -> tuple[Figures, dt.datetime] | None:
+) -> tuple[object, dt.datetime] | None:
     """Stampede protection: of the visits that find the figures missing or older than
     `seconds`, one works them out; while it does, the others show the previous figures (the
     page says how old they are) or, when there are none yet, wait for that one's (`wait`) or

@@ -376,23 +376,52 @@ def test_cached_figures_are_shared_until_they_expire_and_the_page_says_how_old(
     assert _chart(client.get(URL), "referrals")["figures"].total == 4
 
 
-def test_cached_figures_are_not_shared_across_provinces_or_languages(
+def test_cached_figures_are_not_shared_across_provinces_and_are_read_once_for_both_languages(
     client, officer, other_officer, three_referrals, settings
 ):
+    """Each scope has its own figures. A Thai and an English visit of the same scope share
+    the database's answer (a national refresh reads millions of rows, issue 13), and each
+    reader sees the chart in their own language."""
     settings.DASHBOARD_CACHE_SECONDS = 300
     client.force_login(officer)
     assert _chart(client.get(URL), "referrals")["figures"].total == 3
     client.force_login(other_officer)  # Khon Kaen: nothing of Chiang Mai's
     assert _chart(client.get(URL), "referrals")["figures"].is_empty
 
+    from django.core.cache import cache
+
+    cache.clear()  # none kept yet, in either language
     client.force_login(officer)
     client.cookies["django_language"] = "th"
     thai = _chart(client.get(URL), "referrals")["figures"]
     with translation.override("th"):
         assert thai.title == str(dashboard.referrals_by_partner_and_state(officer).title)
     client.cookies["django_language"] = "en"
-    english = _chart(client.get(URL), "referrals")["figures"]
-    assert english.title != thai.title
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(URL)
+    english = _chart(page, "referrals")["figures"]
+    assert english.title == "Referrals by partner and state" != thai.title
+    assert english.total == 3
+    assert [label for _key, label in english.rows] == ["Central Group", "Shopee (Thailand)"]
+    with translation.override("en"):
+        assert english.rows == dashboard.referrals_by_partner_and_state(officer).rows
+    assert not any("matching_referral" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_new_period_reads_the_time_chart_again_and_nothing_else(
+    client, officer, three_referrals, settings
+):
+    """Only the time chart depends on the period: choosing another one does not read the
+    products and the eligible pairs again."""
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(officer)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(URL, {"months": 24})
+    assert len(_chart(page, "timeline")["figures"].rows) == 24
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert any("matching_referralevent" in q for q in sql)  # the time chart, read again
+    assert not any("producers_product" in q or "matching_matchresult" in q for q in sql)
 
 
 def test_cached_figures_are_worked_out_by_one_visit_while_the_others_show_the_previous(
