@@ -778,6 +778,9 @@ def _refresh(key: str, seconds: int, compute, lock: str) -> tuple[object, dt.dat
 _ONE_REFRESH = threading.Lock()
 # pg_advisory_xact_lock's key for the dashboard's refreshes: any fixed number no other lock uses.
 REFRESH_ADVISORY_LOCK = 0x0D45_4B01
+# How long a refresh may wait for the one before it, and then read (each, in ms): a national
+# chart takes seconds; one stuck would otherwise hold every later refresh of the process.
+REFRESH_STATEMENT_TIMEOUT_MS = 120_000
 
 
 def _one_refresh_on_one_core(compute: Callable[[], object]) -> object:
@@ -789,11 +792,17 @@ def _one_refresh_on_one_core(compute: Callable[[], object]) -> object:
     process's (an advisory lock, released with the transaction), and reads on one core (no
     parallel workers): the pages keep the other cores. The figures come a few seconds
     later; the page says they are being worked out and shows the previous ones meanwhile.
-    The cache is written after the transaction, so a failure still lets the lock go."""
+    The cache is written after the transaction, so a failure still lets the lock go; the
+    wait and each statement are bounded by REFRESH_STATEMENT_TIMEOUT_MS."""
     with _ONE_REFRESH:
         if connection.vendor != "postgresql":
             return compute()
         with transaction.atomic(), connection.cursor() as cursor:
+            # As SET LOCAL does: until the transaction ends.
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)",
+                [str(int(REFRESH_STATEMENT_TIMEOUT_MS))],
+            )
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_ADVISORY_LOCK])
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             return compute()

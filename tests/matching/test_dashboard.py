@@ -615,3 +615,25 @@ def test_figures_are_worked_out_on_one_core_after_other_processes_refreshes(sett
 
     _refresh_thread("broken", fails).join(10)
     assert cache.get("broken") is None and cache.get("broken:refreshing") is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server settings of PostgreSQL")
+def test_a_refresh_that_takes_too_long_gives_up_and_lets_the_next_one_run(monkeypatch):
+    """A stuck refresh would hold every later one of its process: each statement of a
+    refresh has a time limit, after which it gives up, sets nothing and lets its lock go."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(dashboard, "REFRESH_STATEMENT_TIMEOUT_MS", 300)
+
+    def stuck():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(5)")
+        return "never"
+
+    started = time.monotonic()
+    _refresh_thread("stuck", stuck).join(10)
+    assert time.monotonic() - started < 3
+    assert cache.get("stuck") is None and cache.get("stuck:refreshing") is None
+    _refresh_thread("next", lambda: "figures").join(10)
+    assert cache.get("next")[0] == "figures"
