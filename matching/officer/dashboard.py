@@ -798,22 +798,22 @@ def _one_refresh_on_one_core(compute: Callable[[], object]) -> object:
         if connection.vendor != "postgresql":
             return compute()
         with transaction.atomic(), connection.cursor() as cursor:
-            # As SET LOCAL does: until the transaction ends.
+            # Both settings until the transaction ends (is_local), as SET LOCAL would.
             cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true)",
+                "SELECT set_config('statement_timeout', %s, true),"
+                " set_config('max_parallel_workers_per_gather', '0', true)",
                 [str(int(REFRESH_STATEMENT_TIMEOUT_MS))],
             )
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_ADVISORY_LOCK])
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             return compute()
 
 
 def _refresh_in_background(key: str, seconds: int, compute, lock: str) -> threading.Thread:
     """Work the figures out beside the request, on a connection of their own (closed after),
-    one refresh at a time on one core (_one_refresh_on_one_core):
-    the visit answers at once, and the server's workers stay free for the other visits while a
-    national chart takes seconds (issue 13). Only outside a transaction: a thread's connection
-    would not see a transaction's rows."""
+    one refresh at a time on one core (_one_refresh_on_one_core): the visit answers at once,
+    and the server's workers stay free for the other visits while a national chart takes
+    seconds (issue 13). Only outside a transaction: a thread's connection would not see a
+    transaction's rows."""
 
     def run() -> None:
         try:
