@@ -5,6 +5,7 @@
     .venv/bin/python bench/load.py --sqlite        # the embedded default (SQLite)
         [--database-url postgres://...] [--duration 15] [--connections 32] [--pages a,b]
         [--reseed] [--products 250000] [--producers 100000] [--channels 40] [--port 8713]
+        [--cache-url redis://127.0.0.1:6379/13]   # the server's cache (default: the database's)
 
 What it does, in order:
 1. Seeds the data set, or reuses it when the database already holds one made with the same
@@ -294,11 +295,14 @@ def prepare_people(api_people: int = API_PEOPLE) -> People:
 def mint_sessions(emails: list[str]) -> list[str]:
     """A session for each person, as django.contrib.auth.login makes it (what force_login
     does): "sessionid=<key>" cookie values. The server must run with the same SECRET_KEY."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from otop_portal.models import User
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     cookies = []
     for user in User.objects.filter(email__in=emails).order_by("email"):
@@ -314,8 +318,9 @@ def mint_sessions(emails: list[str]) -> list[str]:
 # --- The server ---------------------------------------------------------------------------------
 
 
-def production_env(url: str, port: int) -> dict[str, str]:
-    """What otop_portal/settings.py needs to run as in production, pointed at the bench."""
+def production_env(url: str, port: int, cache_url: str | None = None) -> dict[str, str]:
+    """What otop_portal/settings.py needs to run as in production, pointed at the bench; the
+    cache is production's default (the database's table) unless `cache_url` names another."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -332,6 +337,8 @@ def production_env(url: str, port: int) -> dict[str, str]:
         PRIVATE_MEDIA_ROOT=str(OUT / "load-private-media"),
         PORTAL_URL=f"http://127.0.0.1:{port}",
     )
+    if cache_url:
+        env["CACHE_URL"] = cache_url
     return env
 
 
@@ -538,9 +545,17 @@ def wait_until_idle(port: int, seconds: float = 600) -> float:
 
 
 def clear_dashboard_cache() -> int:
-    """Every officer's charts worked out afresh on the next visit (the run starts cold)."""
+    """Every officer's charts worked out afresh on the next visit (the run starts cold). This
+    process shares the server's cache (--cache-url sets it for both)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
     from django.db import connection
 
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match="*dashboard:*"))
+        return client.delete(*keys) if keys else 0
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM otop_cache WHERE cache_key LIKE %s", ["%dashboard:%"])
         return cursor.rowcount
@@ -645,7 +660,7 @@ def measure(args, url: str, people: People, log=print) -> list[dict]:
     from django.db import connections
 
     wrk = ensure_wrk()
-    env = production_env(url, args.port)
+    env = production_env(url, args.port, args.cache_url)
     collect_static(env)
     connections.close_all()
     server = start_gunicorn(env, args.port)
@@ -731,9 +746,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8713)
     parser.add_argument("--pages", default="", help="only pages whose name contains one of these")
     parser.add_argument("--label", default="", help="a word for the figures' file name")
+    parser.add_argument(
+        "--cache-url",
+        default=None,
+        help="the server's CACHE_URL, e.g. redis://127.0.0.1:6379/13 (default: production's"
+        " default, the database's cache table)",
+    )
     args = parser.parse_args(argv)
     url = args.database_url or (DEFAULT_SQLITE if args.sqlite else DEFAULT_PG)
     os.environ["SECRET_KEY"] = SECRET  # the sessions minted here must be valid for the server
+    if args.cache_url:  # this process clears the dashboard's figures and mints sessions in it
+        os.environ["CACHE_URL"] = args.cache_url
     started = time.perf_counter()
     ensure_dataset(args, url)
     people = prepare_people()

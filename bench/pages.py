@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/pages.py                      # every page of the load test
     .venv/bin/python bench/pages.py shortlist referrals  # pages whose name has one of the words
-        [--database-url postgres://...] [--requests 15]
+        [--database-url postgres://...] [--requests 15] [--cache-url redis://127.0.0.1:6379/13]
 
 Under load, a page's p95 is mostly its queue: what a page costs a worker is what decides it.
 This runs each page of bench/load.py's list through Django's test client in this process, with
@@ -35,9 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("words", nargs="*", help="only pages whose name contains one of these")
     parser.add_argument("--database-url", default=DEFAULT_PG)
     parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument("--cache-url", default=None, help="CACHE_URL (default: the database's)")
     args = parser.parse_args(argv)
 
-    env = production_env(args.database_url, 8713)
+    env = production_env(args.database_url, 8713, args.cache_url)
     env["ALLOWED_HOSTS"] = "testserver"
     os.environ.update(env)
     collect_static(env)  # the manifest storage of production needs it

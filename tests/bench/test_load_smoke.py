@@ -81,3 +81,46 @@ def test_the_table_reads_wrk_and_gives_the_ratio_to_healthz():
     assert "| a page | 100.0 | 10.0 | 100.0 | 30.0 | 4 (429: 3, timeouts: 1) | 5.0× ✗ |" in table
     assert "ERROR: x" in table
     assert "error" in bench_load.parse_wrk("", "wrk: connection refused")
+
+
+def test_the_server_gets_the_chosen_cache_and_otherwise_production_s_default(monkeypatch):
+    monkeypatch.setenv("CACHE_URL", "locmemcache://")  # the caller's own is never passed on
+    url = "postgres://postgres@127.0.0.1:5432/otop_bench13"
+    assert "CACHE_URL" not in bench_load.production_env(url, 8713)
+    chosen = bench_load.production_env(url, 8713, "redis://127.0.0.1:6379/13")
+    assert chosen["CACHE_URL"] == "redis://127.0.0.1:6379/13"
+
+
+def _redis_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="needs Redis at 127.0.0.1:6379")
+def test_the_cold_dashboard_run_starts_without_figures_in_a_redis_cache(settings):
+    """--cache-url redis://...: the "cold" run must find the dashboard's figures gone from
+    Redis (not from the database's table, which the server then does not read)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    try:
+        cache.set("dashboard:products:national:-:-:2026-12-07", [1], 60)
+        cache.set("counts:queues:version", 7, 60)
+        assert bench_load.clear_dashboard_cache() == 1
+        assert cache.get("dashboard:products:national:-:-:2026-12-07") is None
+        assert cache.get("counts:queues:version") == 7
+    finally:
+        cache.delete("counts:queues:version")
