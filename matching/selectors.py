@@ -397,6 +397,34 @@ def officer_candidates(user) -> QuerySet[MatchResult]:
     )
 
 
+# What a row of the officer's candidates shows (templates/jinja2/matching/_candidate_rows.html),
+# and no more: the result's explanation and gaps, the product's and the producer's dozens of
+# columns were most of the page's CPU at national size (docs/performance.md, issue 13, eighth
+# pass). A column the rows start showing goes here too; the page's query-count test (in both
+# languages) fails with a query per row until it does.
+CANDIDATE_ROW_COLUMNS = (
+    "score",
+    "star_level",
+    "product__name_th",
+    "product__producer__name_th",
+    "product__producer__name_en",
+    "product__producer__province__name_th",
+    "product__producer__province__name_en",
+    "product__category__name_th",
+    "product__category__name_en",
+    "channel__name_th",
+    "channel__name_en",
+    "channel__partner__name_th",
+    "channel__partner__name_en",
+)
+
+
+def candidate_page_rows(rows: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
+    """The candidates (officer_candidates, filtered and ordered) with only the columns a row
+    of the page shows."""
+    return rows.only(*CANDIDATE_ROW_COLUMNS)
+
+
 def results_visible_to(user) -> QuerySet[MatchResult]:
     """Every stored result (eligible or not) the user may read: a producer their own products',
     an officer those of their provinces (all when national), an administrator all; partner

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from matching import selectors
 from matching.filters import CertificationQueueFilter, MatchResultFilter, ProducerQueueFilter
 from matching.forms import ReasonForm
+from matching.selectors import candidate_page_rows
 from matching.selectors import officer_candidates as candidates_for
 from otop_portal import counts
 from otop_portal.http import filter_for_page, safe_next
@@ -68,7 +69,11 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
         lambda: list(rows.values_list("pk", flat=True)[: CappedPaginator.cap + 1]),
     )
     page = page_of_kept_ids(
-        rows, ids, CANDIDATES_PER_PAGE, request.GET.get("page"), paginator_class=CappedPaginator
+        candidate_page_rows(rows),  # with only what a row shows
+        ids,
+        CANDIDATES_PER_PAGE,
+        request.GET.get("page"),
+        paginator_class=CappedPaginator,
     )
     return render(
         request,

@@ -59,6 +59,46 @@ def partner_shortlist(user) -> QuerySet:
     )
 
 
+# What a shortlist row shows (templates/jinja2/partners/_shortlist_rows.html), and no more:
+# the referral's seven joined rows read in full (the product's and the producer's dozens of
+# columns, the officer who proposed it, the partner) were most of a page's CPU at national
+# size (docs/performance.md, issue 13, eighth pass). A column the rows start showing goes
+# here too; the shortlist's query-count tests fail with a query per row until it does.
+SHORTLIST_ROW_COLUMNS = (
+    "state",
+    "sent_at",
+    "channel__name_th",
+    "channel__name_en",
+    "product__name_th",
+    "product__name_en",
+    "product__price",
+    "product__price_unit",
+    "product__category__name_th",
+    "product__category__name_en",
+    "product__subcategory__name_th",
+    "product__subcategory__name_en",
+    "product__producer__name_th",
+    "product__producer__name_en",
+    "product__producer__province__name_th",
+    "product__producer__province__name_en",
+)
+
+
+def shortlist_page_rows(rows: QuerySet) -> QuerySet:
+    """The shortlist's rows (partner_shortlist, filtered and ordered) with only the joins and
+    columns a row of the page shows; its score and stars stay annotated."""
+    return (
+        rows.select_related(None)
+        .select_related(
+            "channel",
+            "product__category",
+            "product__subcategory",
+            "product__producer__province",
+        )
+        .only(*SHORTLIST_ROW_COLUMNS)
+    )
+
+
 def partner_state_counts(user) -> dict[str, int]:
     """How many of the partner's referrals are in each of SHORTLIST_STATES: kept per partner
     until one of its referrals changes (otop_portal/counts.py); one query when worked out."""

@@ -37,6 +37,7 @@ from partners.portal.selectors import (
     producer_contact_for,
     product_certificates,
     referral_explanation,
+    shortlist_page_rows,
 )
 
 SHORTLIST_PER_PAGE = 50
@@ -74,8 +75,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "paginator_class": KnownCountPaginator,
             "count": partner_shortlist_count(request.user, filterset, rows, counts),
         }
-    # Narrowed or sorted: the kept ids. Either way, then this page's rows by id.
-    page = page_of_kept_ids(rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"), **paging)
+    # Narrowed or sorted: the kept ids. Either way, then this page's rows by id, with only
+    # what a row shows.
+    page = page_of_kept_ids(
+        shortlist_page_rows(rows), ids, SHORTLIST_PER_PAGE, request.GET.get("page"), **paging
+    )
     return render(
         request,
         "partners/home.html",
