@@ -425,6 +425,34 @@ def candidate_page_rows(rows: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
     return rows.only(*CANDIDATE_ROW_COLUMNS)
 
 
+# What a row of the officer's referral list shows (templates/jinja2/matching/_referral_rows.html),
+# the same way as the candidates above.
+REFERRAL_ROW_COLUMNS = (
+    "state",
+    "updated_at",
+    "product__name_th",
+    "product__producer__name_th",
+    "product__producer__name_en",
+    "product__producer__province__name_th",
+    "product__producer__province__name_en",
+    "channel__name_th",
+    "channel__name_en",
+    "channel__partner__name_th",
+    "channel__partner__name_en",
+)
+
+
+def referral_page_rows(rows: QuerySet) -> QuerySet:
+    """The officer's referrals (referrals_visible_to, filtered and ordered) with only the
+    joins and columns a row of the list shows (not the product's category nor the officer
+    who proposed it)."""
+    return (
+        rows.select_related(None)
+        .select_related("product__producer__province", "channel__partner")
+        .only(*REFERRAL_ROW_COLUMNS)
+    )
+
+
 def results_visible_to(user) -> QuerySet[MatchResult]:
     """Every stored result (eligible or not) the user may read: a producer their own products',
     an officer those of their provinces (all when national), an administrator all; partner

@@ -21,7 +21,7 @@ from matching import services
 from matching.filters import ReferralFilter
 from matching.forms import BulkReferralForm, ReferralMessageForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
-from matching.selectors import officer_scope_key, referrals_visible_to
+from matching.selectors import officer_scope_key, referral_page_rows, referrals_visible_to
 from otop_portal.counts import REFERRALS, cached_count
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
@@ -49,7 +49,9 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     filterset = filter_for_page(ReferralFilter(request.GET, queryset=scoped, request=request))
     counts = counts_by_state(scoped, f"referrals:{officer_scope_key(request.user)}")
     page = KnownCountPaginator(
-        filterset.qs, REFERRALS_PER_PAGE, count=count_from_states(filterset, counts)
+        referral_page_rows(filterset.qs),  # with only what a row shows
+        REFERRALS_PER_PAGE,
+        count=count_from_states(filterset, counts),
     ).get_page(request.GET.get("page"))
     return render(
         request,
