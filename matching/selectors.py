@@ -17,6 +17,7 @@ from matching.engine import CertificateFact, CompiledChannel, ProductFacts, comp
 from matching.models import MatchResult
 from otop_portal import counts
 from otop_portal.models import Role, User
+from otop_portal.pagination import only_shown
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -420,9 +421,8 @@ CANDIDATE_ROW_COLUMNS = (
 
 
 def candidate_page_rows(rows: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
-    """The candidates (officer_candidates, filtered and ordered) with only the columns a row
-    of the page shows."""
-    return rows.only(*CANDIDATE_ROW_COLUMNS)
+    """The candidates (officer_candidates, filtered and ordered) with only what a row shows."""
+    return only_shown(rows, CANDIDATE_ROW_COLUMNS)
 
 
 # What a row of the officer's referral list shows (templates/jinja2/matching/_referral_rows.html),
@@ -443,14 +443,9 @@ REFERRAL_ROW_COLUMNS = (
 
 
 def referral_page_rows(rows: QuerySet) -> QuerySet:
-    """The officer's referrals (referrals_visible_to, filtered and ordered) with only the
-    joins and columns a row of the list shows (not the product's category nor the officer
-    who proposed it)."""
-    return (
-        rows.select_related(None)
-        .select_related("product__producer__province", "channel__partner")
-        .only(*REFERRAL_ROW_COLUMNS)
-    )
+    """The officer's referrals (referrals_visible_to, filtered and ordered) with only what a
+    row shows (not the product's category nor the officer who proposed it)."""
+    return only_shown(rows, REFERRAL_ROW_COLUMNS)
 
 
 def results_visible_to(user) -> QuerySet[MatchResult]:

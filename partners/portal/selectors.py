@@ -14,7 +14,7 @@ from matching.engine import compile_channel, explain
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import QUEUES, REFERRALS, cached_count
-from otop_portal.pagination import count_from_states
+from otop_portal.pagination import count_from_states, only_shown
 from partners.models import ContactView, RequirementVersion
 from partners.sentences import NameBook
 from producers.models import Certification, CertificationStatus, ProductPhoto
@@ -85,18 +85,9 @@ SHORTLIST_ROW_COLUMNS = (
 
 
 def shortlist_page_rows(rows: QuerySet) -> QuerySet:
-    """The shortlist's rows (partner_shortlist, filtered and ordered) with only the joins and
-    columns a row of the page shows; its score and stars stay annotated."""
-    return (
-        rows.select_related(None)
-        .select_related(
-            "channel",
-            "product__category",
-            "product__subcategory",
-            "product__producer__province",
-        )
-        .only(*SHORTLIST_ROW_COLUMNS)
-    )
+    """The shortlist's rows (partner_shortlist, filtered and ordered) with only what a row
+    shows; its score and stars stay annotated."""
+    return only_shown(rows, SHORTLIST_ROW_COLUMNS)
 
 
 def partner_state_counts(user) -> dict[str, int]:
