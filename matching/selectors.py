@@ -448,6 +448,40 @@ def referral_page_rows(rows: QuerySet) -> QuerySet:
     return only_shown(rows, REFERRAL_ROW_COLUMNS)
 
 
+# What a row of the officer's queues shows (templates/jinja2/matching/_producer_rows.html,
+# _certificate_rows.html), the same way: not the producer's address, contacts and documents.
+PRODUCER_ROW_COLUMNS = (
+    "name_th",
+    "name_en",
+    "producer_type",
+    "submitted_at",
+    "province__name_th",
+    "province__name_en",
+)
+CERTIFICATE_ROW_COLUMNS = (
+    "number",
+    "created_at",
+    "expires_on",
+    "type__name_th",
+    "type__name_en",
+    "producer__name_th",
+    "producer__name_en",
+    "producer__province__name_th",
+    "producer__province__name_en",
+)
+
+
+def producer_page_rows(rows: QuerySet[Producer]) -> QuerySet[Producer]:
+    """The producers of a queue (officer_submitted_producers, filtered) with only what a row
+    shows."""
+    return only_shown(rows, PRODUCER_ROW_COLUMNS)
+
+
+def certificate_page_rows(rows: QuerySet[Certification]) -> QuerySet[Certification]:
+    """The certificates of a queue (pending or expiring, filtered) with only what a row shows."""
+    return only_shown(rows, CERTIFICATE_ROW_COLUMNS)
+
+
 def results_visible_to(user) -> QuerySet[MatchResult]:
     """Every stored result (eligible or not) the user may read: a producer their own products',
     an officer those of their provinces (all when national), an administrator all; partner

@@ -258,11 +258,56 @@ def test_expiring_list_shows_the_soonest_first_in_scope(client, officer):
     assert list(response.context["page"].object_list) == [sooner, later]
 
 
+# --- What a row shows -----------------------------------------------------------------------------
+
+
+def _row(html: str, testid: str) -> str:
+    return html.split(f'data-testid="{testid}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_queues_rows_show_names_types_provinces_and_buddhist_era_dates_in_thai(client, officer):
+    """The rows (Jinja2, templates/jinja2/matching/) in the reader's language: the name as
+    typed and escaped, the type's and the province's Thai names, the date in the Buddhist
+    Era."""
+    producer = _submitted(days_ago=3)
+    producer.name_th, producer.producer_type = 'กลุ่ม <b>"ทอผ้า"</b> บ้านนา', "sme"
+    producer.save()
+    pending = factories.CertificationFactory(producer=producer, number="50-1-12345-2-0001")
+    expiring = _expiring(in_days=20)
+    client.force_login(officer)
+    client.cookies["django_language"] = "th"
+
+    row = _row(client.get(reverse("matching:officer_producers")).content.decode(), "producer")
+    assert "กลุ่ม &lt;b&gt;&#34;ทอผ้า&#34;&lt;/b&gt; บ้านนา</a>" in row
+    assert "<b>" not in row
+    with translation.override("th"):
+        assert translation.gettext("SME producer") in row
+        assert f'data-label="{translation.gettext("Submitted on")}"' in row
+    assert producer.province.name_th in row
+    assert str(producer.submitted_at.astimezone().year + 543) in row.rsplit("<td", 1)[1]
+
+    row = _row(client.get(reverse("matching:officer_certificates")).content.decode(), "certificate")
+    assert f"{pending.type.name_th} 50-1-12345-2-0001</a>" in row
+    assert reverse("matching:officer_certificate", args=[pending.pk]) in row
+    assert str(timezone.localdate().year + 543) in row.rsplit("<td", 1)[1]  # added today
+
+    html = client.get(reverse("matching:officer_expiring_certificates")).content.decode()
+    row = _row(html, "certificate")
+    assert expiring.producer.name_th in row
+    with translation.override("th"):
+        assert f'data-label="{translation.gettext("Expiry date")}"' in row
+    assert str(expiring.expires_on.year + 543) in row.rsplit("<td", 1)[1]
+
+
 # --- Query counts -------------------------------------------------------------------------------
 
 
-def test_producer_list_costs_constant_queries(client, officer):
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_producer_list_costs_constant_queries(client, officer, language):
+    """In both languages: a row reads only the columns it shows (producer_page_rows), and a
+    name of the other language left out would cost a query per row."""
     client.force_login(officer)
+    client.cookies["django_language"] = language
     assert_constant_queries(
         client,
         reverse("matching:officer_producers"),
@@ -270,8 +315,11 @@ def test_producer_list_costs_constant_queries(client, officer):
     )
 
 
-def test_pending_certificate_list_costs_constant_queries(client, officer):
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_pending_certificate_list_costs_constant_queries(client, officer, language):
+    """The same for the certificates (certificate_page_rows)."""
     client.force_login(officer)
+    client.cookies["django_language"] = language
     assert_constant_queries(
         client,
         reverse("matching:officer_certificates"),
@@ -279,8 +327,10 @@ def test_pending_certificate_list_costs_constant_queries(client, officer):
     )
 
 
-def test_expiring_certificate_list_costs_constant_queries(client, officer):
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_expiring_certificate_list_costs_constant_queries(client, officer, language):
     client.force_login(officer)
+    client.cookies["django_language"] = language
     assert_constant_queries(
         client,
         reverse("matching:officer_expiring_certificates"),
