@@ -32,6 +32,20 @@ def test_thai_datetime_is_shown_in_bangkok_time():
         assert format_local_date(moment, "j F Y H:i") == "1 มกราคม 2569 01:30"
 
 
+def test_a_date_kept_once_formatted_still_reads_in_the_language_asked():
+    """Formatted dates are kept per language (thai_dates._date_in): asking again, in turn,
+    gives each language its own calendar, and a datetime shown as a date is its Bangkok day."""
+    late = dt.datetime(2026, 3, 3, 20, 0, tzinfo=dt.UTC)  # 03:00 on 4 March in Bangkok
+    for _ in range(2):
+        with translation.override("th"):
+            assert format_local_date(late, "SHORT_DATE_FORMAT") == "4 มี.ค. 2569"
+            assert format_local_date(late) == "4 มีนาคม 2569"
+            assert format_local_date(late, "SHORT_DATETIME_FORMAT") == "4 มี.ค. 2569, 3:00"
+        with translation.override("en"):
+            assert format_local_date(late, "SHORT_DATE_FORMAT") == "03/04/2026"
+            assert format_local_date(late) == "March 4, 2026"
+
+
 def test_escaped_year_letters_are_left_alone():
     with translation.override("th"):
         assert format_local_date(dt.date(2025, 1, 2), r"\Y: Y") == "Y: 2568"
