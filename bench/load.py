@@ -13,7 +13,8 @@ What it does, in order:
    (250,000 products, 100,000 producers, 40 channels), every pair scored by
    matching.services.rematch_all (9.2 M results), then bench/seed.py's activity: referrals in
    every state with their events, 20,000 "sent" to the big partner, saved lists,
-   notifications. Then VACUUM ANALYZE (autovacuum is off on the bench machine).
+   notifications, 1,000 new producers waiting for verification (--waiting). Then VACUUM
+   ANALYZE (autovacuum is off on the bench machine).
 2. Migrates (so a reused data set gets the code's indexes), makes the cache table, collects the
    static files, and makes its own bench people with a password and a verified address: the
    demo accounts are refused with DEBUG off.
@@ -78,6 +79,7 @@ MARKER = "bench_load_marker"
 # Sizes of the activity seed (bench/seed.py seed_activity).
 REFERRALS = 30_000
 BIG_PARTNER_SENT = 20_000
+WAITING = 1_000  # producers submitted and waiting for an officer (about 1 % of the register)
 
 
 # --- The data set ---------------------------------------------------------------------------------
@@ -91,6 +93,7 @@ def _marker_params(args) -> dict:
         "seed": args.seed,
         "referrals": args.referrals,
         "big_partner_sent": args.big_partner_sent,
+        "waiting": args.waiting,
     }
 
 
@@ -162,7 +165,11 @@ def ensure_dataset(args, url: str, log=print) -> dict:
     summary = rematch_all()
     log(f"  rematch_all     {summary.seconds:7.1f} s  {summary.pairs:,} pairs")
     bench_seed.seed_activity(
-        referrals=args.referrals, big_partner_sent=args.big_partner_sent, seed=args.seed, log=log
+        referrals=args.referrals,
+        big_partner_sent=args.big_partner_sent,
+        waiting=args.waiting,
+        seed=args.seed,
+        log=log,
     )
     _write_marker(params)
     log(f"data set: made in {time.perf_counter() - started:.0f} s")
@@ -739,6 +746,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--channels", type=int, default=40)
     parser.add_argument("--referrals", type=int, default=REFERRALS)
     parser.add_argument("--big-partner-sent", type=int, default=BIG_PARTNER_SENT)
+    parser.add_argument(
+        "--waiting", type=int, default=WAITING, help="producers waiting for verification"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reseed", action="store_true", help="drop the data set and seed afresh")
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per page")

@@ -361,8 +361,12 @@ def seed_channels(total: int, rng: random.Random) -> int:
     return Channel.objects.count()
 
 
-def seed_producers(n: int, rng: random.Random) -> list[dict]:
-    """Users and producers in bulk. Returns plain facts about each producer for later steps."""
+def seed_producers(n: int, rng: random.Random, *, waiting: bool = False) -> list[dict]:
+    """Users and producers in bulk. Returns plain facts about each producer for later steps.
+    `waiting`: registered and submitted in the last 30 days, waiting for an officer to verify
+    them (seed_waiting)."""
+    import datetime as dt
+
     from django.utils import timezone
 
     from otop_portal.models import Province, Role, User
@@ -402,10 +406,12 @@ def seed_producers(n: int, rng: random.Random) -> list[dict]:
                 province=province,
                 member_count=rng.randint(7, 60) if ptype == "community_group" else 1,
                 community_roles=["production"],
-                status="verified",
+                status="submitted" if waiting else "verified",
                 registration_step=4,
-                submitted_at=now,
-                verified_at=now,
+                submitted_at=now - dt.timedelta(minutes=rng.randrange(30 * 24 * 60))
+                if waiting
+                else now,
+                verified_at=None if waiting else now,
             )
         )
     Producer.objects.bulk_create(rows, batch_size=BATCH)
@@ -825,12 +831,23 @@ def seed_notifications(rng: random.Random) -> int:
     return len(rows)
 
 
+def seed_waiting(n: int, rng: random.Random) -> int:
+    """New registrations waiting for verification (the officers' producers queue), without
+    products yet. Skipped when producers wait already."""
+    from producers.models import Producer
+
+    if Producer.objects.filter(status="submitted").exists():
+        return 0
+    return len(seed_producers(n, rng, waiting=True))
+
+
 def seed_activity(
-    *, referrals: int, big_partner_sent: int, seed: int = 1, log=print
+    *, referrals: int, big_partner_sent: int, waiting: int = 0, seed: int = 1, log=print
 ) -> dict[str, object]:
     """After the match results exist: referrals in every state with their events (bench/
-    review.py's seed, then some lapse), the big partner's queue of sent referrals, saved lists
-    and notifications. Each step is skipped when its rows are there already."""
+    review.py's seed, then some lapse), the big partner's queue of sent referrals, saved lists,
+    notifications and `waiting` producers to verify. Each step is skipped when its rows are
+    there already."""
     from django.db import connection, transaction
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -850,6 +867,7 @@ def seed_activity(
     step("big_partner", seed_big_partner_referrals, big_partner_sent, rng)
     step("saved_lists", seed_saved_lists, rng)
     step("notifications", seed_notifications, rng)
+    step("waiting", seed_waiting, waiting, rng)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Autovacuum is off on the bench machine: statistics and visibility maps, as it
         # would have left them.

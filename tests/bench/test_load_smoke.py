@@ -22,7 +22,9 @@ def active(db, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
     bench_seed.seed(products=60, producers=20, channels=12, seed=3, log=lambda _m: None)
     rematch_all()
-    return bench_seed.seed_activity(referrals=16, big_partner_sent=6, seed=1, log=lambda _m: None)
+    return bench_seed.seed_activity(
+        referrals=16, big_partner_sent=6, waiting=3, seed=1, log=lambda _m: None
+    )
 
 
 def test_the_activity_seed_reaches_every_referral_state(active):
@@ -33,9 +35,13 @@ def test_the_activity_seed_reaches_every_referral_state(active):
     states = set(Referral.objects.values_list("state", flat=True))
     assert {"proposed", "approved", "sent", "accepted", "lapsed"} <= states
     assert SavedList.objects.exists() and Notification.objects.exists()
+    assert active["waiting"] == 3  # the officers' producers queue is not empty
     # Seeding again adds nothing: each step sees its rows.
-    again = bench_seed.seed_activity(referrals=16, big_partner_sent=6, log=lambda _m: None)
+    again = bench_seed.seed_activity(
+        referrals=16, big_partner_sent=6, waiting=3, log=lambda _m: None
+    )
     assert again["lapsed"] == 0 and again["saved_lists"] == 0 and again["notifications"] == 0
+    assert again["waiting"] == 0
 
 
 def test_the_bench_people_get_in_with_their_sessions(active, client):
