@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 from matching.models import Referral, ReferralState
-from otop_portal.jinja2 import choice_label
+from otop_portal.jinja2 import choice_label, row_url
 from tests import factories
 from tests.partners.matrix_rows_portal import sent_referrals
 
@@ -44,6 +44,30 @@ def test_the_row_templates_say_their_strings_where_makemessages_finds_them():
 def test_every_string_of_the_row_templates_is_translated_into_thai(name, text):
     with translation.override("th"):
         assert translation.gettext(text) != text, f"{name}: {text!r} has no Thai translation"
+
+
+ROW_URLS = re.compile(r"""row_url\("([^"]+)"\)""")
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted({n for p in JINJA_DIR.rglob("*.html") for n in ROW_URLS.findall(p.read_text())}),
+)
+def test_a_rows_link_reversed_once_is_the_one_reverse_gives(name):
+    """row_url reverses a table's link once and puts each row's id in: the same address as
+    reverse() for any id, under a site mounted below a prefix too."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    prefix = get_script_prefix()
+    try:
+        for mounted in ("/", "/otop/"):
+            set_script_prefix(mounted)
+            link = row_url(name)
+            for pk in (1, 7, 90210, 2_147_483_647):
+                assert link(pk) == reverse(name, args=[pk])
+            assert link(42).startswith(mounted)
+    finally:
+        set_script_prefix(prefix)
 
 
 @pytest.mark.django_db
