@@ -85,9 +85,15 @@ def page_of_kept_ids(
     ids as a query (`rows.values_list("pk", flat=True)`): a deep page then skips ids alone,
     not the joined rows."""
     page = paginator_class(ids, per_page, **kwargs).get_page(number)
-    found = {row.pk: row for row in rows.filter(pk__in=list(page.object_list))}
-    page.object_list = [found[pk] for pk in page.object_list if pk in found]
+    page.object_list = rows_of_ids(rows, page.object_list)
     return page
+
+
+def rows_of_ids(rows: QuerySet, ids) -> list:
+    """The rows of `rows` with these ids, in the ids' order; an id `rows` no longer holds (its
+    row changed, or no longer matches the filters) is left out."""
+    found = {row.pk: row for row in rows.filter(pk__in=list(ids))}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def only_shown(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:

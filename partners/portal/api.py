@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -25,11 +26,12 @@ from rest_framework.pagination import PageNumberPagination
 from matching.api.serializers import decline_code_field, listing_url_field
 from matching.models import Referral
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator
+from otop_portal.pagination import KnownCountPaginator, rows_of_ids
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
     partner_shortlist,
     partner_shortlist_count,
+    partner_shortlist_ids,
     product_certificates,
 )
 
@@ -187,15 +189,26 @@ _NOT_PARTNER = OpenApiResponse(description="Only partner members read a shortlis
 
 
 class ShortlistPagination(PageNumberPagination):
-    """Pages as the other lists have them, with the count the shortlist page shows
-    (partner_shortlist_count: from the state counts, or kept per partner and filters): not a
-    COUNT over a big partner's 20,000 referrals on every call (issue 13)."""
+    """Pages as the other lists have them, read as the shortlist page reads them
+    (partners/portal/views.py home, issue 13): a page's ids first, then its rows by id. The ids
+    are kept when the list is narrowed or sorted (partner_shortlist_ids); otherwise they come
+    through the index, with the count the page shows (partner_shortlist_count: from the state
+    counts, or kept per partner and filters), not a COUNT over a big partner's 20,000
+    referrals. Ordering the joined rows for a page took 16 ms of the database's time at
+    national size; its ids and then its 50 rows, a few."""
 
     def paginate_queryset(self, queryset, request, view=None):
         filterset = PartnerReferralFilter(request.query_params, queryset=queryset, request=request)
-        count = partner_shortlist_count(request.user, filterset, queryset)
-        self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
-        return super().paginate_queryset(queryset, request, view)
+        ids = partner_shortlist_ids(request.user, filterset, queryset)
+        if ids is None:
+            ids = queryset.values_list("pk", flat=True)
+            count = partner_shortlist_count(request.user, filterset, queryset)
+            self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
+        else:
+            self.django_paginator_class = Paginator  # the kept list's length
+        page_ids = super().paginate_queryset(ids, request, view)
+        self.page.object_list = rows_of_ids(queryset, page_ids)
+        return self.page.object_list
 
 
 @extend_schema(tags=["shortlist"])

@@ -5,6 +5,7 @@ partner's referrals never show."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -332,6 +333,37 @@ def test_the_api_lists_the_shortlist_with_the_same_filters(
     assert body["count"] == 1  # counted with the filter, not taken from the state counts
     assert body["results"][0]["product"]["price"] == "999.00"
     assert body["results"][0]["channel"] == "central-shelf"
+
+
+@pytest.mark.parametrize("query", [{}, {"ordering": "-price"}, {"ordering": "price", "q": ""}])
+def test_the_api_pages_the_shortlist_in_the_pages_order(
+    client, partner, officer, central_channel, query, monkeypatch
+):
+    """The API reads a page's ids, then its rows by id (as the page does, issue 13): page after
+    page, in the index's order or sorted (the kept ids), it gives each referral once, in the
+    order the shortlist page shows them, with the count, and 404 past the last page."""
+    from partners.portal.api import ShortlistPagination
+
+    monkeypatch.setattr(ShortlistPagination, "page_size", 2)
+    for i, referral in enumerate(sent_referrals(5, channel=central_channel, officer=officer)):
+        referral.product.price = Decimal(100 + (i * 37) % 5 * 10)
+        referral.product.save()
+    client.force_login(partner)
+    html = client.get(HOME, query).content.decode()
+    shown = [int(pk) for pk in re.findall(r'data-referral="(\d+)"', html)]
+    assert len(shown) == 5
+
+    url, seen = reverse("api:shortlist-list"), []
+    body = client.get(url, query).json()
+    while True:
+        assert body["count"] == 5
+        assert len(body["results"]) <= 2
+        seen += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            break
+        body = client.get(body["next"]).json()
+    assert seen == shown
+    assert client.get(url, {**query, "page": 4}).status_code == 404
 
 
 def test_the_api_detail_has_verified_certificates_and_no_contact_details(
