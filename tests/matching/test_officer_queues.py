@@ -345,6 +345,72 @@ def test_officer_home_costs_constant_queries(client, officer):
     )
 
 
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_officer_home_names_each_queues_oldest_item_reading_each_once(
+    client, officer, language
+):
+    """Every queue with an item waiting: the home page names each one waiting longest in the
+    reader's language, with its date, and reads each with one query. The items are read with
+    only what the page shows (matching.selectors.QUEUE_OLDEST_COLUMNS): a shown column left out
+    would cost another query."""
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.services import referral_propose, referral_transition, rematch_all
+
+    client.force_login(officer)
+    client.cookies["django_language"] = language
+    url = reverse("matching:officer_home")
+    client.get(url)  # per-process caches out of the count
+    cache.clear()
+    with CaptureQueriesContext(connection) as empty:
+        client.get(url)
+
+    waiting = _submitted(days_ago=3)
+    waiting.name_th, waiting.name_en = "กลุ่มทอผ้า <บ้านไร่>", "Ban Rai <weavers>"
+    waiting.save()
+    pending = factories.CertificationFactory(
+        producer=_producer(status=ProducerStatus.VERIFIED, name_th="กลุ่มจักสาน", name_en="Weavers")
+    )
+    expiring = _expiring(in_days=5)
+    makers = [_producer(status=ProducerStatus.VERIFIED) for _ in range(3)]
+    proposed, approved, candidate = (
+        factories.ProductFactory(producer=maker, name_th=name)
+        for maker, name in zip(makers, ("น้ำพริกเผา", "ผ้าไหมมัดหมี่", "ข้าวหอมมะลิ"), strict=True)
+    )
+    channel = factories.ChannelFactory(name_th="ร้านค้าออนไลน์", name_en="Online shop")
+    rematch_all()
+    referral_propose(product=proposed, channel=channel, by=officer)
+    to_send = referral_propose(product=approved, channel=channel, by=officer)
+    referral_transition(referral_id=to_send.pk, to_state="approved", by=officer)
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as full:
+        response = client.get(url)
+    assert len(full.captured_queries) == len(empty.captured_queries) + 6
+
+    page = response.content.decode()
+    queues = response.context["queues"]
+    assert [queues[name]["oldest"] for name in ("producers", "certificates", "expiring")] == [
+        waiting,
+        pending,
+        expiring,
+    ]
+    assert queues["candidates"]["oldest"].product == candidate
+    assert queues["proposals"]["oldest"].product == proposed
+    assert queues["to_send"]["oldest"] == to_send
+    th = language == "th"
+    assert ("กลุ่มทอผ้า &lt;บ้านไร่&gt;" if th else "Ban Rai &lt;weavers&gt;") in page
+    assert ("กลุ่มจักสาน" if th else "Weavers") in page and pending.number in page
+    assert expiring.number in page
+    assert page.count(pending.type.name_th if th else pending.type.name_en) >= 2
+    shown_channel = "ร้านค้าออนไลน์" if th else "Online shop"
+    for product in (proposed, approved, candidate):
+        assert f'<span lang="th">{product.name_th}</span> → {shown_channel}' in page
+    year = timezone.localdate().year
+    assert str(year + 543 if th else year) in page  # the Buddhist Era in Thai
+
+
 # --- Queue lengths are kept until a service changes a queue (issue 13) ---------------------------
 
 
