@@ -103,3 +103,39 @@ def only_shown(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:
     A column the template shows but `columns` leaves out costs a query per row."""
     joins = {column.rsplit("__", 1)[0] for column in columns if "__" in column}
     return rows.select_related(None).select_related(*sorted(joins)).only(*columns)
+
+
+def serializer_columns(serializer, model, prefix: str = "") -> tuple[str, ...]:
+    """The columns of `model` a read-only serializer's fields read, as only_shown wants them:
+    each field's dotted source followed through the model's relations ("product.producer.
+    name_th" is "product__producer__name_th"), a nested serializer's fields under its own
+    relation, `get_<field>_display` as <field>. A source that is no column (an annotation, a
+    property, a method field) reads nothing here: give what it reads to only_shown yourself.
+    So an API list reads what its serializer says it shows, and no second list can drift."""
+    from django.core.exceptions import FieldDoesNotExist
+    from rest_framework.serializers import BaseSerializer
+
+    columns: list[str] = []
+    for field in serializer.fields.values():
+        if field.source == "*":
+            continue
+        meta, path = model._meta, []
+        for part in field.source.split("."):
+            if part.startswith("get_") and part.endswith("_display"):
+                part = part[4:-8]
+            try:
+                found = meta.get_field(part)
+            except FieldDoesNotExist:
+                path = []
+                break
+            path.append(found.name)
+            if found.is_relation and found.related_model is not None:
+                meta = found.related_model._meta
+        if not path:
+            continue
+        column = prefix + "__".join(path)
+        if isinstance(field, BaseSerializer) and not getattr(field, "many", False):
+            columns += serializer_columns(field, meta.model, column + "__")
+        elif not found.many_to_many and not found.one_to_many:
+            columns.append(column)
+    return tuple(dict.fromkeys(columns))

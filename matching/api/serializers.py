@@ -135,6 +135,24 @@ def decline_code_field() -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=DeclineReason.choices, allow_blank=True, read_only=True)
 
 
+class ChoiceLabelField(serializers.CharField):
+    """A choice in words, in the request's language: the labels looked up in a table kept by
+    the field, where `get_<field>_display` rebuilt the model's choices for every row (2 ms of
+    a 50-row list, issue 13). Its source is the column itself."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return str(self.labels.get(value, value))
+
+
+def state_label_field() -> ChoiceLabelField:
+    """A referral's state in words."""
+    return ChoiceLabelField(ReferralState.choices, source="state", help_text="The state in words.")
+
+
 def listing_url_field() -> serializers.CharField:
     """The listing's address as read back: empty until it is listed, so not always a URI."""
     return serializers.CharField(
@@ -159,9 +177,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     channel = serializers.CharField(source="channel.code", read_only=True)
     channel_name = serializers.CharField(source="channel.name", read_only=True)
     partner = serializers.CharField(source="channel.partner.code", read_only=True)
-    state_label = serializers.CharField(
-        source="get_state_display", read_only=True, help_text="The state in words."
-    )
+    state_label = state_label_field()
     proposed_by = serializers.SerializerMethodField(help_text="A name, as in `events[].by`.")
     decline_code = decline_code_field()
     listing_url = listing_url_field()

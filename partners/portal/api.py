@@ -23,10 +23,15 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
-from matching.api.serializers import decline_code_field, listing_url_field
+from matching.api.serializers import decline_code_field, listing_url_field, state_label_field
 from matching.models import Referral
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator, rows_of_ids
+from otop_portal.pagination import (
+    KnownCountPaginator,
+    only_shown,
+    rows_of_ids,
+    serializer_columns,
+)
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
     partner_shortlist,
@@ -79,9 +84,7 @@ class ShortlistSerializer(serializers.ModelSerializer):
         help_text="The producer's province code.",
     )
     channel = serializers.CharField(source="channel.code", read_only=True)
-    state_label = serializers.CharField(
-        source="get_state_display", read_only=True, help_text="The state in words."
-    )
+    state_label = state_label_field()
     score = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="The stored match score (0–100)."
     )
@@ -207,8 +210,16 @@ class ShortlistPagination(PageNumberPagination):
         else:
             self.django_paginator_class = Paginator  # the kept list's length
         page_ids = super().paginate_queryset(ids, request, view)
-        self.page.object_list = rows_of_ids(queryset, page_ids)
+        # Only the columns the list's serializer reads, and not the photos the page prefetches:
+        # the 50 rows read in full, with every joined row, cost 5 ms of the list's 25 (issue 13).
+        rows = only_shown(queryset, _list_columns()).prefetch_related(None)
+        self.page.object_list = rows_of_ids(rows, page_ids)
         return self.page.object_list
+
+
+@functools.cache
+def _list_columns() -> tuple[str, ...]:
+    return serializer_columns(ShortlistSerializer(), Referral)
 
 
 @extend_schema(tags=["shortlist"])

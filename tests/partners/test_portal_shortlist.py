@@ -366,6 +366,38 @@ def test_the_api_pages_the_shortlist_in_the_pages_order(
     assert client.get(url, {**query, "page": 4}).status_code == 404
 
 
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_api_list_shows_each_referral_as_its_own_detail_does(
+    client, partner, officer, central_channel, language
+):
+    """The list reads only the columns its serializer names (serializer_columns, issue 13);
+    the detail reads whole rows. Each row of the list is its detail, the certificates aside,
+    and says its state in the reader's language."""
+    from django.utils import translation
+
+    from matching.models import ReferralState
+
+    accepted, sent, _third = sent_referrals(3, channel=central_channel, officer=officer)
+    accepted.product.name_en, accepted.product.price = "Chilli paste", Decimal("85.50")
+    accepted.product.save()
+    referral_transition(referral_id=accepted.pk, to_state="accepted", by=partner)
+    client.force_login(partner)
+    client.cookies["django_language"] = language
+    rows = client.get(reverse("api:shortlist-list")).json()["results"]
+    assert len(rows) == 3
+    for row in rows:
+        detail = client.get(reverse("api:shortlist-detail", args=[row["id"]])).json()
+        detail.pop("certificates")
+        assert row == detail
+    by_id = {row["id"]: row for row in rows}
+    assert by_id[accepted.pk]["product"]["name_en"] == "Chilli paste"
+    assert by_id[accepted.pk]["product"]["price"] == "85.50"
+    with translation.override(language):
+        assert by_id[accepted.pk]["state_label"] == str(ReferralState.ACCEPTED.label)
+        assert by_id[sent.pk]["state_label"] == str(ReferralState.SENT.label)
+    assert (by_id[sent.pk]["state_label"] == "Sent to the partner") == (language == "en")
+
+
 def test_the_api_detail_has_verified_certificates_and_no_contact_details(
     client, partner, officer, central_channel, fda
 ):
