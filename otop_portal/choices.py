@@ -13,14 +13,16 @@ are reference data, is kept rendered (ReferenceSelect, below).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import TypeVar
 
 import django_filters
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import request_finished, request_started
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import get_language
@@ -50,6 +52,8 @@ class ListedChoiceIterator(ModelChoiceIterator):
 # selected value and attributes, under the reference data's version: every save or delete of
 # a reference row (and a change of an officer's provinces) makes a new version, so the next
 # page renders it afresh, in every process.
+
+T = TypeVar("T")
 
 VERSION_KEY = "reference:version"
 RENDERED_KEPT = 2000  # selects kept per process; all dropped when full (a new version drops them)
@@ -101,6 +105,24 @@ def reference_version() -> int:
         if _in_request.get():
             _request_version.set(version)
     return version
+
+
+_kept: dict[str, tuple[int, object]] = {}
+
+
+def kept_reference(name: str, read: Callable[[], T]) -> T:
+    """`read()` (rows of registered reference models, or what is made of them), kept by this
+    process under `name` for the reference data's current version: read again once any of
+    those rows changed, in any process. Not kept when read inside a transaction, which may see
+    rows that are then rolled back. The value is shared: callers do not change it."""
+    version = reference_version()
+    found = _kept.get(name)
+    if found is not None and found[0] == version:
+        return found[1]  # type: ignore[return-value]
+    value = read()
+    if not connection.in_atomic_block:
+        _kept[name] = (version, value)
+    return value
 
 
 def _request_started(**kwargs) -> None:

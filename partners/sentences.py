@@ -17,25 +17,33 @@ from django.utils.translation import ngettext
 from producers.models import ProducerType
 
 
+def _reference_rows(kind: str) -> dict[str, Any]:
+    """Each kind's rows by code, kept by the process while the reference data is unchanged
+    (otop_portal.choices.kept_reference): the producer's pages, the referral pages and the
+    feed read them on every request, rows that change a few times a year (issue 13)."""
+    from otop_portal.choices import kept_reference
+    from otop_portal.models import Province
+    from producers.models import Category, CertificationType, SubCategory
+
+    model = {
+        "category": Category,
+        "subcategory": SubCategory,
+        "certificate": CertificationType,
+        "province": Province,
+    }[kind]
+    return kept_reference(f"names:{kind}", lambda: {obj.code: obj for obj in model.objects.all()})
+
+
 @dataclass
 class NameBook:
-    """Names of categories, sub-types, certificates and provinces by code, loaded once per page
-    (one query per kind, only for the kinds a page needs)."""
+    """Names of categories, sub-types, certificates and provinces by code, read once per page
+    for the kinds a page needs, and kept by the process while the reference data is unchanged."""
 
     _names: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _load(self, kind: str) -> dict[str, Any]:
         if kind not in self._names:
-            from otop_portal.models import Province
-            from producers.models import Category, CertificationType, SubCategory
-
-            model = {
-                "category": Category,
-                "subcategory": SubCategory,
-                "certificate": CertificationType,
-                "province": Province,
-            }[kind]
-            self._names[kind] = {obj.code: obj for obj in model.objects.all()}
+            self._names[kind] = _reference_rows(kind)
         return self._names[kind]
 
     def name(self, kind: str, code: str) -> str:

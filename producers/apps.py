@@ -10,5 +10,8 @@ class ProducersConfig(AppConfig):
         from otop_portal.choices import register_reference_models
         from producers.models import Category, CertificationType, SubCategory
 
-        # Choices of selects (otop_portal/choices.py).
-        register_reference_models(Category, SubCategory, CertificationType)
+        # Choices of selects and the names and rules kept per process (otop_portal/choices.py):
+        # which categories a certificate type applies to is part of the rules.
+        register_reference_models(
+            Category, SubCategory, CertificationType, m2m=(CertificationType.categories.through,)
+        )

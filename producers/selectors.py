@@ -145,14 +145,22 @@ class StarRating:
 def certificate_type_categories() -> dict[str, list[str]]:
     """For each certificate type that is limited to some categories, their codes (reference
     data, editable in the admin): what the matching engine needs to know which preferred marks
-    mean something for which products. One query."""
-    out: dict[str, list[str]] = {}
-    through = CertificationType.categories.through.objects.values_list(
-        "certificationtype__code", "category__code"
-    )
-    for type_code, category_code in through:
-        out.setdefault(type_code, []).append(category_code)
-    return out
+    mean something for which products. Kept by the process while the reference data is
+    unchanged (otop_portal.choices.kept_reference; a change to a type's categories is one): the
+    producer's and the referral pages ask on every request (issue 13)."""
+    from otop_portal.choices import kept_reference
+
+    def read() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        through = CertificationType.categories.through.objects.values_list(
+            "certificationtype__code", "category__code"
+        )
+        for type_code, category_code in through:
+            out.setdefault(type_code, []).append(category_code)
+        return out
+
+    kept = kept_reference("certificate-type-categories", read)
+    return {code: list(categories) for code, categories in kept.items()}
 
 
 class StarFact(NamedTuple):

@@ -164,3 +164,72 @@ def test_a_select_of_anything_else_is_rendered_every_time():
     assert "First Person" in str(NotReference()["who"])
     factories.UserFactory(email="second@example.org", full_name="Second Person")  # no new version
     assert "Second Person" in str(NotReference()["who"])
+
+
+# --- Reference rows kept per process (kept_reference, issue 13) ---------------------------------
+
+
+def _reads(queries, table: str) -> int:
+    return sum(1 for q in queries if f'FROM "{table}"' in q["sql"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_names_are_read_once_then_kept_until_a_row_changes():
+    """The producer's and the referral pages name categories through NameBook on every
+    request: kept by the process, read again when one is renamed, in both languages."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from partners.sentences import NameBook
+
+    category = factories.CategoryFactory(code="food", name_th="อาหาร", name_en="Food")
+    with translation.override("en"):
+        assert NameBook().name("category", "food") == "Food"
+    with CaptureQueriesContext(connection) as again, translation.override("th"):
+        assert NameBook().name("category", "food") == "อาหาร"
+    assert _reads(again.captured_queries, "producers_category") == 0
+
+    category.name_en = "Food and drink"
+    category.save()
+    with CaptureQueriesContext(connection) as renamed, translation.override("en"):
+        assert NameBook().name("category", "food") == "Food and drink"
+    assert _reads(renamed.captured_queries, "producers_category") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_certificate_types_categories_are_kept_until_they_change():
+    """What the engine reads of the certificate types (certificate_type_categories): kept,
+    and read again when a type's categories change, as an administrator changes them."""
+    from django.test.utils import CaptureQueriesContext
+
+    from producers.selectors import certificate_type_categories
+
+    fda = factories.CertificationTypeFactory(code="fda")
+    food = factories.CategoryFactory(code="food")
+    textile = factories.CategoryFactory(code="textile", name_th="ผ้า", name_en="Textiles")
+    fda.categories.set([food])
+    assert certificate_type_categories() == {"fda": ["food"]}
+    with CaptureQueriesContext(connection) as again:
+        certificate_type_categories()["fda"].append("changed by a caller")
+        assert certificate_type_categories() == {"fda": ["food"]}  # a copy each time
+    assert _reads(again.captured_queries, "producers_certificationtype_categories") == 0
+
+    fda.categories.add(textile)
+    assert sorted(certificate_type_categories()["fda"]) == ["food", "textile"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_names_read_inside_a_transaction_that_rolls_back_are_not_kept():
+    from django.db import transaction
+    from django.utils import translation
+
+    from partners.sentences import NameBook
+
+    category = factories.CategoryFactory(code="food", name_en="Food")
+    with translation.override("en"):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            category.name_en = "Not saved"
+            category.save()
+            assert NameBook().name("category", "food") == "Not saved"  # this transaction's
+            raise RuntimeError
+        assert NameBook().name("category", "food") == "Food"
