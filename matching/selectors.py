@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
 from otop_portal import counts
+from otop_portal.choices import kept_reference
 from otop_portal.models import Role, User
 from otop_portal.pagination import only_shown
 from partners.models import PartnerStatus, RequirementVersion
@@ -199,14 +200,21 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
 
 
 def _active_channel_rows() -> list[tuple[int, int, dict]]:
-    return list(
-        RequirementVersion.objects.filter(
-            channel__is_active=True,
-            number=F("channel__requirement__version"),
-        )
-        .exclude(channel__partner__status=PartnerStatus.LEFT)
-        .order_by("channel_id")
-        .values_list("channel_id", "number", "snapshot")
+    """(channel id, requirement version, snapshot) of every matched channel. Kept by the
+    process while the reference data is unchanged (otop_portal.choices.kept_reference: a
+    channel, its requirement, a new requirement version or its partner saved makes a new
+    version): the producer's pages read the 40 snapshots on every request (issue 13)."""
+    return kept_reference(
+        "active-channel-rows",
+        lambda: list(
+            RequirementVersion.objects.filter(
+                channel__is_active=True,
+                number=F("channel__requirement__version"),
+            )
+            .exclude(channel__partner__status=PartnerStatus.LEFT)
+            .order_by("channel_id")
+            .values_list("channel_id", "number", "snapshot")
+        ),
     )
 
 

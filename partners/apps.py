@@ -13,7 +13,8 @@ class PartnersConfig(AppConfig):
         register_refusal(partner_left_refusal)
 
         from otop_portal.choices import register_reference_models
-        from partners.models import Channel, Partner
+        from partners.models import Channel, ChannelRequirement, Partner, RequirementVersion
 
-        # Choices of selects (otop_portal/choices.py).
-        register_reference_models(Partner, Channel)
+        # Choices of selects, and the channels' requirements kept per process
+        # (otop_portal/choices.py, matching.selectors._active_channel_rows).
+        register_reference_models(Partner, Channel, ChannelRequirement, RequirementVersion)

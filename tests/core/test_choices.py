@@ -233,3 +233,31 @@ def test_names_read_inside_a_transaction_that_rolls_back_are_not_kept():
             assert NameBook().name("category", "food") == "Not saved"  # this transaction's
             raise RuntimeError
         assert NameBook().name("category", "food") == "Food"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_channels_requirements_are_kept_until_a_channel_or_requirement_changes():
+    """What the producer's pages match against (matching.selectors.active_channels): kept by
+    the process, read again when a requirement is saved, a channel closed or a partner leaves."""
+    from django.test.utils import CaptureQueriesContext
+
+    from matching.selectors import active_channels
+    from partners.models import PartnerStatus
+    from partners.services import partner_set_status, requirement_save
+
+    shop = factories.ChannelFactory(requirement={"price_max": 500})
+    other = factories.ChannelFactory()
+    assert [cid for cid, _c in active_channels()] == [shop.pk, other.pk]
+    with CaptureQueriesContext(connection) as again:
+        assert [cid for cid, _c in active_channels()] == [shop.pk, other.pk]
+    assert _reads(again.captured_queries, "partners_requirementversion") == 0
+
+    requirement_save(channel=shop, by=None, requirement_data={"price_max": 100})
+    price_max = {cid: c.price_max for cid, c in active_channels()}
+    assert price_max[shop.pk] == 100
+
+    other.is_active = False
+    other.save()
+    assert [cid for cid, _c in active_channels()] == [shop.pk]
+    partner_set_status(partner=shop.partner, status=PartnerStatus.LEFT, by=factories.AdminFactory())
+    assert active_channels() == []
