@@ -199,14 +199,15 @@ def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _active_channel_rows() -> list[tuple[int, int, dict]]:
-    """(channel id, requirement version, snapshot) of every matched channel. Kept by the
-    process while the reference data is unchanged (otop_portal.choices.kept_reference: a
-    channel, its requirement, a new requirement version or its partner saved makes a new
-    version): the producer's pages read the 40 snapshots on every request (issue 13)."""
-    return kept_reference(
-        "active-channel-rows",
-        lambda: list(
+def _active_channel_rows(*, kept: bool = True) -> list[tuple[int, int, dict]]:
+    """(channel id, requirement version, snapshot) of every matched channel. For the pages,
+    kept by the process while the reference data is unchanged (otop_portal.choices.
+    kept_reference: a channel, its requirement, a new requirement version or its partner saved
+    makes a new version): the producer's pages read the 40 snapshots on every request (issue
+    13). `kept=False` reads them afresh."""
+
+    def read() -> list[tuple[int, int, dict]]:
+        return list(
             RequirementVersion.objects.filter(
                 channel__is_active=True,
                 number=F("channel__requirement__version"),
@@ -214,18 +215,21 @@ def _active_channel_rows() -> list[tuple[int, int, dict]]:
             .exclude(channel__partner__status=PartnerStatus.LEFT)
             .order_by("channel_id")
             .values_list("channel_id", "number", "snapshot")
-        ),
-    )
+        )
+
+    return kept_reference("active-channel-rows", read) if kept else read()
 
 
 def active_channels() -> list[tuple[int, CompiledChannel]]:
     """(channel id, compiled requirement) of every channel that is matched: active, of a
-    partner that has not left the MOU, at its current requirement version. One query."""
+    partner that has not left the MOU, at its current requirement version. Read afresh, two
+    queries: a re-score must see every change, also one made behind the receivers' back (a
+    queryset update, a bulk load), which the pages' kept copy would miss until the next one."""
     # Compiling 40 snapshots costs well under a millisecond: not worth a cache to invalidate.
-    applies = certificate_type_categories()
+    applies = certificate_type_categories(kept=False)
     return [
         (channel_id, compile_channel(snapshot, applies))
-        for channel_id, _number, snapshot in _active_channel_rows()
+        for channel_id, _number, snapshot in _active_channel_rows(kept=False)
     ]
 
 

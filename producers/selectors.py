@@ -142,12 +142,13 @@ class StarRating:
         return self.award_year + 543
 
 
-def certificate_type_categories() -> dict[str, list[str]]:
+def certificate_type_categories(*, kept: bool = True) -> dict[str, list[str]]:
     """For each certificate type that is limited to some categories, their codes (reference
     data, editable in the admin): what the matching engine needs to know which preferred marks
-    mean something for which products. Kept by the process while the reference data is
-    unchanged (otop_portal.choices.kept_reference; a change to a type's categories is one): the
-    producer's and the referral pages ask on every request (issue 13)."""
+    mean something for which products. For the pages, kept by the process while the reference
+    data is unchanged (otop_portal.choices.kept_reference; a change to a type's categories is
+    one): the producer's and the referral pages ask on every request (issue 13). `kept=False`
+    reads them afresh (a re-score)."""
     from otop_portal.choices import kept_reference
 
     def read() -> dict[str, list[str]]:
@@ -159,8 +160,10 @@ def certificate_type_categories() -> dict[str, list[str]]:
             out.setdefault(type_code, []).append(category_code)
         return out
 
-    kept = kept_reference("certificate-type-categories", read)
-    return {code: list(categories) for code, categories in kept.items()}
+    if not kept:
+        return read()
+    rows = kept_reference("certificate-type-categories", read)
+    return {code: list(categories) for code, categories in rows.items()}
 
 
 class StarFact(NamedTuple):
