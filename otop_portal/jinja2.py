@@ -18,25 +18,18 @@ from collections.abc import Callable
 from django.db.models import Model
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
 
+from otop_portal.i18n import choice_labels
 from otop_portal.templatetags.thai_dates import local_date, local_datetime
-
-_choice_labels: dict[tuple, dict] = {}
 
 
 def choice_label(obj: Model, field_name: str) -> str:
-    """What obj.get_<field>_display() says, from the field's labels translated once per language
-    and process: Django's own makes every label of the field hashable, and so translates
-    them all, for each call (0.2 ms a row of the shortlist under cProfile)."""
-    field = obj._meta.get_field(field_name)
-    key = (obj._meta.label, field_name, get_language())
-    labels = _choice_labels.get(key)
-    if labels is None:
-        labels = _choice_labels[key] = {value: str(label) for value, label in field.flatchoices}
-    value = getattr(obj, field.attname)
-    return labels.get(value, value)
+    """What obj.get_<field>_display() says, from the labels translated once per language and
+    process (otop_portal.i18n.choice_labels)."""
+    value = getattr(obj, obj._meta.get_field(field_name).attname)
+    return choice_labels(type(obj), field_name).get(value, value)
 
 
 _SLOT = 2_147_483_647  # the largest id a row may have: stands for the id in the reversed URL

@@ -23,6 +23,7 @@ from matching.selectors import (
     products_proposable_by,
 )
 from otop_portal.api_schema import RefusalSerializer  # noqa: F401 - re-exported
+from otop_portal.i18n import choice_labels
 from otop_portal.models import Role
 from otop_portal.thai_input import ThaiDateSerializerField
 from partners.models import Channel
@@ -136,21 +137,21 @@ def decline_code_field() -> serializers.ChoiceField:
 
 
 class ChoiceLabelField(serializers.CharField):
-    """A choice in words, in the request's language: the labels looked up in a table kept by
-    the field, where `get_<field>_display` rebuilt the model's choices for every row (2 ms of
-    a 50-row list, issue 13). Its source is the column itself."""
+    """A choices field of `model` in words, in the request's language: the labels translated
+    once per language (otop_portal.i18n.choice_labels), where `get_<field>_display` rebuilt
+    them for every row (2 ms of a 50-row list, issue 13). Its source is the column itself."""
 
-    def __init__(self, choices, **kwargs):
-        self.labels = dict(choices)
-        super().__init__(read_only=True, **kwargs)
+    def __init__(self, model, field_name: str, **kwargs):
+        self.model, self.model_field = model, field_name
+        super().__init__(source=field_name, read_only=True, **kwargs)
 
     def to_representation(self, value) -> str:
-        return str(self.labels.get(value, value))
+        return choice_labels(self.model, self.model_field).get(value, value)
 
 
 def state_label_field() -> ChoiceLabelField:
     """A referral's state in words."""
-    return ChoiceLabelField(ReferralState.choices, source="state", help_text="The state in words.")
+    return ChoiceLabelField(Referral, "state", help_text="The state in words.")
 
 
 def listing_url_field() -> serializers.CharField:
