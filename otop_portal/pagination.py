@@ -9,6 +9,8 @@ thousandth candidate: officers narrow the list with the filters. So the count st
 
 from __future__ import annotations
 
+import functools
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -105,13 +107,19 @@ def only_shown(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:
     return rows.select_related(None).select_related(*sorted(joins)).only(*columns)
 
 
-def serializer_columns(serializer, model, prefix: str = "") -> tuple[str, ...]:
+@functools.cache
+def serializer_columns(serializer_class, model) -> tuple[str, ...]:
     """The columns of `model` a read-only serializer's fields read, as only_shown wants them:
     each field's dotted source followed through the model's relations ("product.producer.
     name_th" is "product__producer__name_th"), a nested serializer's fields under its own
     relation, `get_<field>_display` as <field>. A source that is no column (an annotation, a
     property, a method field) reads nothing here: give what it reads to only_shown yourself.
-    So an API list reads what its serializer says it shows, and no second list can drift."""
+    So an API list reads what its serializer says it shows, and no second list can drift.
+    Worked out once per serializer and model."""
+    return _fields_columns(serializer_class(), model, "")
+
+
+def _fields_columns(serializer, model, prefix: str) -> tuple[str, ...]:
     from django.core.exceptions import FieldDoesNotExist
     from rest_framework.serializers import BaseSerializer
 
@@ -135,7 +143,7 @@ def serializer_columns(serializer, model, prefix: str = "") -> tuple[str, ...]:
             continue
         column = prefix + "__".join(path)
         if isinstance(field, BaseSerializer) and not getattr(field, "many", False):
-            columns += serializer_columns(field, meta.model, column + "__")
+            columns += _fields_columns(field, meta.model, column + "__")
         elif not found.many_to_many and not found.one_to_many:
             columns.append(column)
     return tuple(dict.fromkeys(columns))

@@ -5,8 +5,6 @@ empty list, not a refusal)."""
 
 from __future__ import annotations
 
-import functools
-
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
@@ -89,9 +87,5 @@ class MatchResultViewSet(viewsets.ReadOnlyModelViewSet):
             return MatchResult.objects.none()
         # Only the columns the serializer reads (its failed criteria: `failed`), not the
         # product's and the partner's dozens: 1-2 ms of a page's 11 at national size (issue 13).
-        return only_shown(results_visible_to(self.request.user), _shown_columns())
-
-
-@functools.cache
-def _shown_columns() -> tuple[str, ...]:
-    return (*serializer_columns(MatchResultSerializer(), MatchResult), "failed")
+        columns = (*serializer_columns(MatchResultSerializer, MatchResult), "failed")
+        return only_shown(results_visible_to(self.request.user), columns)
