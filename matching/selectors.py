@@ -644,10 +644,12 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
     out = {}
     for name, qs in queues.items():
         count, oldest_pk = known[name]
-        shown = only_shown(qs, QUEUE_OLDEST_COLUMNS[name])
-        oldest = shown.filter(pk=oldest_pk).first() if oldest_pk else None
-        if oldest_pk and oldest is None:  # moved on meanwhile by a change no service announced
-            count, oldest = qs.count(), shown.first()
+        oldest = None
+        if oldest_pk:
+            shown = only_shown(qs, QUEUE_OLDEST_COLUMNS[name])
+            oldest = shown.filter(pk=oldest_pk).first()
+            if oldest is None:  # moved on meanwhile by a change no service announced
+                count, oldest = qs.count(), shown.first()
         out[name] = {"count": count, "oldest": oldest}
     return out
 
