@@ -26,6 +26,7 @@ from otop_portal.notifications import (
     reverse_or,
     send_email,
 )
+from otop_portal.pagination import relations_of
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,20 @@ PRODUCER_KINDS: dict[str, str] = {
 KIND_STATES: dict[str, str] = {kind: state for state, kind in PRODUCER_KINDS.items()} | {
     K.REFERRAL_SENT: S.SENT
 }
-# What a sentence reads: the referral with its product, producer's province, channel, partner.
-RELATED = ("referral__product__producer__province", "referral__channel__partner")
+# What a sentence reads (describe_referral): the referral's state and refusal code, its product's
+# name, the producer's province, the channel's and the partner's names.
+COLUMNS = (
+    "referral__state",
+    "referral__decline_code",
+    "referral__product__name_th",
+    "referral__product__name_en",
+    "referral__product__producer__province__name_th",
+    "referral__product__producer__province__name_en",
+    "referral__channel__name_th",
+    "referral__channel__name_en",
+    "referral__channel__partner__name_th",
+    "referral__channel__partner__name_en",
+)
 
 
 # --- Words --------------------------------------------------------------------------------------
@@ -124,7 +137,7 @@ def register() -> None:
         describe=describe_referral,
         email_template="referral_change",
         email_context=_referral_email_context,
-        related=RELATED,
+        columns=COLUMNS,
     )
     for kind in (*PRODUCER_KINDS.values(), K.REFERRAL_SENT, K.REFERRAL_QUESTION, K.REFERRAL_ANSWER):
         register_kind(kind, spec)
@@ -252,7 +265,7 @@ def send_referral_digests(*, now: dt.datetime | None = None) -> int:
                 Notification.objects.filter(pk__in=locked).update(emailed_at=now)
                 pending = list(
                     Notification.objects.filter(pk__in=locked)
-                    .select_related(*RELATED)
+                    .select_related(*relations_of(COLUMNS))  # the digest reads more
                     .order_by("created_at", "pk")
                 )
                 _send_digest(user, pending)

@@ -103,8 +103,13 @@ def only_shown(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:
     "product__producer__name_th"), joined through the relations those columns name and no
     others: a page's 50 rows read in full were most of its CPU at national size (issue 13).
     A column the template shows but `columns` leaves out costs a query per row."""
-    joins = {column.rsplit("__", 1)[0] for column in columns if "__" in column}
-    return rows.select_related(None).select_related(*sorted(joins)).only(*columns)
+    return rows.select_related(None).select_related(*relations_of(columns)).only(*columns)
+
+
+def relations_of(columns) -> tuple[str, ...]:
+    """The relations (select_related paths) that columns such as "product__producer__name_th"
+    are read through, sorted: ("product__producer",)."""
+    return tuple(sorted({column.rsplit("__", 1)[0] for column in columns if "__" in column}))
 
 
 @functools.cache

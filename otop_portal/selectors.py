@@ -24,10 +24,12 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
 
 
 def notification_list(user: User) -> QuerySet[Notification]:
-    """All of the user's notifications, the newest first, with what their words read."""
-    from otop_portal.notifications import notification_related
+    """All of the user's notifications, the newest first, with only what their words and the
+    list show (notification_columns)."""
+    from otop_portal.notifications import notification_columns
+    from otop_portal.pagination import only_shown
 
-    return Notification.objects.filter(recipient=user).select_related(*notification_related())
+    return only_shown(Notification.objects.filter(recipient=user), notification_columns())
 
 
 def notifications_for(user: User, limit: int = 10) -> list[Notification]:
@@ -37,3 +39,20 @@ def notifications_for(user: User, limit: int = 10) -> list[Notification]:
 
 def unread_notification_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def unread_count_of(request) -> int:
+    """The reader's unread notifications (the header's bell): counted once per request."""
+    if not hasattr(request, "_unread_notifications"):
+        request._unread_notifications = unread_notification_count(request.user)
+    return request._unread_notifications
+
+
+def home_notifications(request, limit: int = 10) -> list[Notification]:
+    """The newest `limit` unread notifications of the reader, for their home page. The bell's
+    count comes first: with nothing unread (no one has written to the reader yet, or they read
+    it all) the list is not read, a query of the notifications' relations the page then does
+    without (issue 13)."""
+    if not unread_count_of(request):
+        return []
+    return notifications_for(request.user, limit)

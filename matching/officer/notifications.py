@@ -54,5 +54,9 @@ def register() -> None:
     """Tell the notification plumbing how export notifications read (MatchingConfig.ready)."""
     register_kind(
         K.EXPORT_READY,
-        KindSpec(describe=describe_export, email_template="export_ready", related=("export",)),
+        KindSpec(
+            describe=describe_export,
+            email_template="export_ready",
+            columns=("export__status", "export__file", "export__list_name"),
+        ),
     )

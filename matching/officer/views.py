@@ -18,7 +18,7 @@ from otop_portal.http import filter_for_page, safe_next
 from otop_portal.models import Province, Role
 from otop_portal.pagination import CappedPaginator, KnownCountPaginator, page_of_kept_ids
 from otop_portal.roles import role_required
-from otop_portal.selectors import notifications_for
+from otop_portal.selectors import home_notifications
 from producers import selectors as producer_selectors
 from producers.models import Certification, CertificationStatus, Producer, ProducerStatus
 from producers.selectors import producer_national_id_for
@@ -43,7 +43,7 @@ def officer_home(request: HttpRequest) -> HttpResponse:
             "provinces": provinces,
             "national": user.is_national_officer,
             "queues": selectors.officer_queues(user),
-            "notifications": notifications_for(user),
+            "notifications": home_notifications(request),
         },
     )
 

@@ -23,8 +23,6 @@ def unread_notification_count(context) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    if not hasattr(request, "_unread_notifications"):
-        from otop_portal.selectors import unread_notification_count as count
+    from otop_portal.selectors import unread_count_of
 
-        request._unread_notifications = count(user)
-    return request._unread_notifications
+    return unread_count_of(request)

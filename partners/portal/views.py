@@ -25,7 +25,7 @@ from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_ou
 from otop_portal.models import Role
 from otop_portal.pagination import KnownCountPaginator, page_of_kept_ids
 from otop_portal.roles import role_required
-from otop_portal.selectors import notifications_for
+from otop_portal.selectors import home_notifications
 from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
 from partners.portal.forms import BulkDecisionForm, ReferralDecisionForm
 from partners.portal.selectors import (
@@ -92,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "total": sum(counts.values()),
             "bulk_form": BulkDecisionForm(),
             # Each sent referral is a notification and a row below: the newest few suffice.
-            "notifications": notifications_for(request.user, limit=3),
+            "notifications": home_notifications(request, limit=3),
         },
     )
 

@@ -28,7 +28,7 @@ from matching.selectors import (
 from matching.words import next_steps_in_words, ranking_in_words
 from otop_portal.models import Role
 from otop_portal.roles import role_required
-from otop_portal.selectors import notifications_for
+from otop_portal.selectors import home_notifications
 from producers import selectors, services
 from producers.forms import STEP_FORMS, CertificationForm, EraseForm, ProductForm
 from producers.models import (
@@ -120,7 +120,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "national_id": selectors.producer_national_id_for(request.user, producer)
             if producer
             else "",
-            "notifications": notifications_for(request.user),
+            "notifications": home_notifications(request),
         },
     )
 

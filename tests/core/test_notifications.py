@@ -463,6 +463,76 @@ def test_the_notifications_page_lists_them_all_in_constant_queries(
     assert page.count('data-testid="notification"') == 12
 
 
+def _one_of_each_kind(recipient, referral, officer) -> None:
+    """A notification of every kind for `recipient`: the referral kinds about `referral`
+    (declined with a reason's code), and a finished export's."""
+    from matching.models import DeclineReason
+
+    Referral.objects.filter(pk=referral.pk).update(decline_code=DeclineReason.values[0])
+    referral_kinds = [kind for kind in K.values if kind != K.EXPORT_READY]
+    Notification.objects.bulk_create(
+        Notification(recipient=recipient, kind=kind, referral=referral, note=kind)
+        for kind in referral_kinds
+    )
+    Notification.objects.create(
+        recipient=recipient, kind=K.EXPORT_READY, export=_finished_export(officer)
+    )
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_every_kind_of_notification_reads_its_words_from_one_query(
+    language, referral, producer, officer, django_assert_num_queries
+):
+    """A list of notifications reads only the columns their words show (issue 13): each kind
+    says what it said with whole rows, and no word costs a query of its own."""
+    from otop_portal.notifications import describe, notification_related
+    from otop_portal.selectors import notifications_for
+
+    _one_of_each_kind(producer, referral, officer)
+    with translation.override(language):
+        whole = Notification.objects.filter(recipient=producer).select_related(
+            *notification_related()
+        )
+        expected = {n.pk: (n.kind, n.note, describe(n)) for n in whole}
+        with django_assert_num_queries(1):
+            shown = {n.pk: (n.kind, n.note, describe(n)) for n in notifications_for(producer, 20)}
+
+    assert shown == expected
+    assert {kind for kind, _, _ in shown.values()} == set(K.values)
+    product_name = "Praewa silk" if language == "en" else "ผ้าไหมแพรวา"
+    assert sum(product_name in words.sentence for _, _, words in shown.values()) == len(K) - 1
+
+
+@pytest.mark.parametrize(
+    "who, home", [("producer", "producers:home"), ("partner", "partners:home")]
+)
+def test_a_home_page_with_nothing_unread_does_not_read_the_list(
+    request, client, who, home, referral, officer, django_capture_on_commit_callbacks
+):
+    """The bell's count comes first; with nothing unread, the home page says so without reading
+    the notifications' relations. Once one arrives, it is shown."""
+    from django.test.utils import CaptureQueriesContext
+
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+
+    def notification_queries() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse(home)).content.decode()
+        return page, sum('"otop_portal_notification"' in q["sql"] for q in queries)
+
+    page, asked = notification_queries()
+    assert "No new notifications." in page
+    assert asked == 1
+
+    _send(referral, officer, django_capture_on_commit_callbacks)  # the producer hears too
+
+    page, asked = notification_queries()
+    assert "“Praewa silk”" in page
+    assert 'data-testid="unread-count"' in page
+    assert asked == 2
+
+
 # --- Settings -----------------------------------------------------------------------------------
 
 
