@@ -838,13 +838,16 @@ def _fresh_or_stale(
     waiting is a worker no other visit can use, issue 13). With `wait=False` the one visit
     does not work them out itself either: a thread does, and the visit shows what there is.
     The figures stay in the cache for twice `seconds`, so that a busy dashboard always has
-    figures to show while they are refreshed."""
-    found = cache.get(key)
+    figures to show while they are refreshed. The figures and the lock are read together: while
+    a refresh is under way a visit does not try to take the lock again (with the database's
+    cache, a failed `add` is five statements and an error in the server's log)."""
+    lock = f"{key}:refreshing"
+    kept = cache.get_many([key, lock])
+    found = kept.get(key)
     now = timezone.now()
     if found is not None and (now - found[1]).total_seconds() < seconds:
         return found
-    lock = f"{key}:refreshing"
-    if cache.add(lock, 1, REFRESH_LOCK_SECONDS):
+    if lock not in kept and cache.add(lock, 1, REFRESH_LOCK_SECONDS):
         if not wait and not connection.in_atomic_block:
             _refresh_in_background(key, seconds, compute, lock)
             return found  # the previous figures meanwhile, or None: being worked out

@@ -452,6 +452,35 @@ def test_cached_figures_are_worked_out_by_one_visit_while_the_others_show_the_pr
     assert made == [1, 1, 1]
 
 
+def test_a_visit_during_a_refresh_reads_the_cache_once_and_does_not_retry_the_lock(settings):
+    """While one visit refreshes the figures, each other visit reads the figures and the lock in
+    one statement and shows the previous figures; it does not try to take the lock again
+    (with the database's cache a failed `add` is five statements, issue 13)."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    # Production's default cache, the database's table (the tests otherwise keep it in memory).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_dashboard_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    made = []
+
+    def compute():
+        made.append(1)
+        return f"figures {len(made)}"
+
+    dashboard._fresh_or_stale("k", 300, compute)
+    cache.add("k:refreshing", 1, 30)  # another visit is refreshing them
+    with CaptureQueriesContext(connection) as queries:
+        assert dashboard._fresh_or_stale("k", 0, compute)[0] == "figures 1"  # expired: shown
+    assert made == [1]
+    assert len(queries) == 1 and "test_dashboard_cache" in queries[0]["sql"]
+
+
 def test_a_visit_does_not_wait_for_cached_figures_another_visit_is_working_out(
     client, officer, three_referrals, settings
 ):
