@@ -166,6 +166,83 @@ def test_a_select_of_anything_else_is_rendered_every_time():
     assert "Second Person" in str(NotReference()["who"])
 
 
+def _province_select(html: str) -> str:
+    start = html.index('<select name="province"')
+    return html[start : html.index("</select>", start)]
+
+
+def test_two_officers_of_different_provinces_each_get_their_own_provinces_select(
+    client, officer, other_officer
+):
+    """The kept select is told apart by the rows its query reads, not by its compiled SQL:
+    the same form for another officer's provinces is another select."""
+    url = reverse("matching:officer_candidates")
+    offered = {}
+    for _ in range(2):  # the second round is served from the kept selects
+        for person in (officer, other_officer):
+            client.force_login(person)
+            select = _province_select(client.get(url).content.decode())
+            offered[person.email] = [code for code in ("50", "40") if f'value="{code}"' in select]
+    assert offered == {officer.email: ["50"], other_officer.email: ["40"]}
+
+
+def test_a_kept_select_is_served_without_compiling_its_query(monkeypatch):
+    """Compiling each select's SQL to tell it apart cost 1.5-1.9 ms of a list page (issue 13)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    factories.CategoryFactory(code="food", name_en="Food", name_th="อาหาร")
+    queryset = factories.CategoryFactory._meta.model.objects.order_by("code")
+
+    class Filters(forms.Form):
+        category = ModelChoiceField(queryset, to_field_name="code", required=False)
+
+    first = str(Filters()["category"])
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    assert str(Filters()["category"]) == first
+    assert compiled == []
+    assert '<option value="food">' in first
+
+
+def test_rows_key_tells_apart_what_decides_the_rows_and_gives_up_on_the_rest():
+    from django.db.models import Count, Exists, OuterRef
+
+    from otop_portal.choices import rows_key
+    from otop_portal.models import User
+
+    ordered = Province.objects.order_by("name_th")
+    assert rows_key(ordered.all().query) == rows_key(Province.objects.order_by("name_th").query)
+    different = [
+        ordered,
+        Province.objects.order_by("code"),
+        ordered.filter(code="50"),
+        ordered.filter(code="40"),
+        ordered.filter(code__in=["40", "50"]),
+        ordered.exclude(code="50"),
+        ordered.filter(officers__email="a@example.org"),
+        ordered.filter(officers__email="b@example.org"),
+        ordered[:5],
+        ordered.distinct(),
+    ]
+    keys = [rows_key(queryset.query) for queryset in different]
+    assert None not in keys
+    assert len(set(keys)) == len(different)
+    for unread in (
+        ordered.none(),
+        ordered.annotate(n=Count("officers")),
+        ordered.filter(Exists(User.objects.filter(provinces=OuterRef("pk")))),
+        ordered.filter(code__in=User.objects.values("email")),
+        ordered.extra(where=["1 = 1"]),
+    ):
+        assert rows_key(unread.query) is None
+
+
 # --- Reference rows kept per process (kept_reference, issue 13) ---------------------------------
 
 
