@@ -6,6 +6,14 @@ from django.utils.translation import get_language
 _choice_labels: dict[tuple, dict] = {}
 
 
+def localized(name_th: str, name_en: str) -> str:
+    """A name in the reader's language: English when they chose English and there is one,
+    Thai otherwise (every model's `name`, and rows read without their models)."""
+    if name_en and get_language() == "en":
+        return name_en
+    return name_th
+
+
 def choice_labels(model: type[models.Model], field_name: str) -> dict:
     """A choices field's labels by value, in the reader's language, translated once per
     language and process: Django's get_<field>_display() makes every label of the field
@@ -31,6 +39,4 @@ class BilingualNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        if get_language() == "en" and getattr(self, "name_en", ""):
-            return self.name_en
-        return self.name_th
+        return localized(self.name_th, getattr(self, "name_en", ""))

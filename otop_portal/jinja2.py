@@ -35,11 +35,14 @@ def choice_label(obj: Model, field_name: str) -> str:
 _SLOT = 2_147_483_647  # the largest id a row may have: stands for the id in the reversed URL
 
 
-def row_url(name: str) -> Callable[[object], str]:
+def row_url(name: str, **fixed) -> Callable[[object], str]:
     """`url(name, id)` for each row of a table, reversed once for the table: reverse() cost
     20-30 us for each of a page's 50 rows (issue 13). For a URL whose one argument is an
-    <int:pk>: `{% set link = row_url("matching:referral") %}` then `{{ link(referral.pk) }}`."""
-    head, tail = reverse(name, args=[_SLOT]).split(str(_SLOT))
+    <int:pk>: `{% set link = row_url("matching:referral") %}` then `{{ link(referral.pk) }}`;
+    with the URL's other arguments named, `row_url("producers:product_photo", size="thumbnail")`
+    (its id then named `pk`)."""
+    address = reverse(name, kwargs={"pk": _SLOT, **fixed}) if fixed else reverse(name, args=[_SLOT])
+    head, tail = address.split(str(_SLOT))
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 

@@ -78,16 +78,23 @@ def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | N
 
 
 def page_of_kept_ids(
-    rows, ids: list[int] | QuerySet, per_page: int, number, paginator_class=Paginator, **kwargs
+    rows,
+    ids: list[int] | QuerySet,
+    per_page: int,
+    number,
+    paginator_class=Paginator,
+    read=None,
+    **kwargs,
 ) -> Page:
     """One page of a list whose ids, in its order, were kept (otop_portal/counts.py) instead of
     working the whole list out on every page: the page's rows are read by id from `rows` (the
     list's queryset, so what a page shows is current and still matches the filters; a row
     that no longer does is left out) and put in the kept order. `ids` may also be the list's
     ids as a query (`rows.values_list("pk", flat=True)`): a deep page then skips ids alone,
-    not the joined rows."""
+    not the joined rows. `read(rows, ids)` reads the page's rows when they are not the
+    queryset's own (rows_of_ids)."""
     page = paginator_class(ids, per_page, **kwargs).get_page(number)
-    page.object_list = rows_of_ids(rows, page.object_list)
+    page.object_list = (read or rows_of_ids)(rows, page.object_list)
     return page
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 from simple_history.models import HistoricalRecords
 
-from otop_portal.i18n import BilingualNameMixin
+from otop_portal.i18n import BilingualNameMixin, localized
 from otop_portal.limits import DESCRIPTION_MAX, NOTE_MAX, text_limit
 
 
@@ -284,9 +284,7 @@ class Producer(models.Model):
 
     @property
     def name(self) -> str:
-        if get_language() == "en" and self.name_en:
-            return self.name_en
-        return self.name_th
+        return localized(self.name_th, self.name_en)
 
     @property
     def from_register(self) -> bool:
@@ -460,9 +458,7 @@ class Product(models.Model):
 
     @property
     def name(self) -> str:
-        if get_language() == "en" and self.name_en:
-            return self.name_en
-        return self.name_th
+        return localized(self.name_th, self.name_en)
 
 
 class PrivateStorage(FileSystemStorage):

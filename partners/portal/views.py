@@ -76,9 +76,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "count": partner_shortlist_count(request.user, filterset, rows, counts),
         }
     # Narrowed or sorted: the kept ids. Either way, then this page's rows by id, with only
-    # what a row shows.
+    # what a row shows (as values).
     page = page_of_kept_ids(
-        shortlist_page_rows(rows), ids, SHORTLIST_PER_PAGE, request.GET.get("page"), **paging
+        rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"), read=shortlist_page_rows, **paging
     )
     return render(
         request,

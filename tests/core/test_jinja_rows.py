@@ -70,6 +70,14 @@ def test_a_rows_link_reversed_once_is_the_one_reverse_gives(name):
         set_script_prefix(prefix)
 
 
+def test_a_rows_link_with_named_arguments_is_the_one_reverse_gives():
+    link = row_url("producers:product_photo", size="thumbnail")
+    for pk in (1, 7, 90210, 2_147_483_647):
+        assert link(pk) == reverse(
+            "producers:product_photo", kwargs={"pk": pk, "size": "thumbnail"}
+        )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_a_state_reads_as_the_models_own_label(language):

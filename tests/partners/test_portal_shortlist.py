@@ -294,6 +294,50 @@ def test_the_shortlist_costs_the_same_queries_for_5_or_30_rows(
     assert_constant_queries(client, HOME, add, sizes=(5, 30))
 
 
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_a_row_says_what_its_referral_and_product_say_in_the_readers_language(
+    client, partner, officer, central_channel, language
+):
+    """The rows are read as values, not models (issue 13): each cell still says what the
+    models say, in the reader's language (a name with no English one in Thai), with the
+    thumbnail of the product's first photo."""
+    from django.utils import translation
+
+    (referral,) = sent_referrals(1, channel=central_channel, officer=officer)
+    product = referral.product
+    product.subcategory = factories.SubCategoryFactory(category=product.category)
+    product.name_en = "Silk scarf"
+    product.save()
+    product.producer.name_en = ""  # none in English: Thai for every reader
+    product.producer.save()
+    later = factories.ProductPhotoFactory(product=product, position=1)
+    first = factories.ProductPhotoFactory(product=product, position=0)
+    unshown = sent_referrals(1, channel=central_channel, officer=officer)[0]
+    client.force_login(partner)
+    client.cookies["django_language"] = language
+
+    html = client.get(HOME).content.decode()
+    start = html.index(f'data-referral="{referral.pk}"')
+    row = html[start : html.index("</tr>", start)]
+    referral = Referral.objects.get(pk=referral.pk)
+    with translation.override(language):
+        said = [
+            product.name,
+            f"{product.category.name} · {product.subcategory.name}",
+            product.producer.name,
+            product.producer.province.name,
+            central_channel.name,
+            f'<span class="state state-sent">{referral.get_state_display()}</span>',
+            f'<img src="{first.thumbnail_url}"',
+        ]
+    assert all(words in row for words in said), (said, row)
+    assert product.producer.name == product.producer.name_th
+    assert later.thumbnail_url not in row
+    assert ("Silk scarf" in row) == (language == "en")
+    other = html[html.index(f'data-referral="{unshown.pk}"') :].split("</tr>")[0]
+    assert "<img" not in other  # no photo, no thumbnail
+
+
 def test_a_filtered_shortlist_costs_the_same_queries_too(client, partner, officer, central_channel):
     client.force_login(partner)
     url = f"{HOME}?certificate=fda&min_score=0&ordering=-price&q=%E0%B8%9C%E0%B9%89%E0%B8%B2"
