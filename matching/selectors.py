@@ -18,7 +18,7 @@ from matching.models import MatchResult
 from otop_portal import counts
 from otop_portal.choices import kept_reference
 from otop_portal.models import Role, User
-from otop_portal.pagination import only_shown
+from otop_portal.pagination import only_shown, values_rows
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -432,9 +432,10 @@ CANDIDATE_ROW_COLUMNS = (
 )
 
 
-def candidate_page_rows(rows: QuerySet[MatchResult]) -> QuerySet[MatchResult]:
-    """The candidates (officer_candidates, filtered and ordered) with only what a row shows."""
-    return only_shown(rows, CANDIDATE_ROW_COLUMNS)
+def candidate_page_rows(rows: QuerySet[MatchResult], ids) -> list:
+    """The candidates with these ids (`rows`: officer_candidates, filtered), in the ids' order,
+    with only what a row shows, as values (otop_portal.pagination.values_rows)."""
+    return values_rows(rows, ids, CANDIDATE_ROW_COLUMNS)
 
 
 # What a row of the officer's referral list shows (templates/jinja2/matching/_referral_rows.html),

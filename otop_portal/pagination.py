@@ -15,6 +15,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from otop_portal.i18n import localized
+
 
 class CappedPaginator(Paginator):
     cap = 1000
@@ -103,6 +105,59 @@ def rows_of_ids(rows: QuerySet, ids) -> list:
     row changed, or no longer matches the filters) is left out."""
     found = {row.pk: row for row in rows.filter(pk__in=list(ids))}
     return [found[pk] for pk in ids if pk in found]
+
+
+class ValuesRow:
+    """A row of a list read as values (values_rows): each column an attribute, a relation's
+    columns under an attribute of its own (None where the relation is empty), and `name` in
+    the reader's language where the row has `name_th` (as the models say it)."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+    @property
+    def name(self) -> str:
+        return localized(self.__dict__["name_th"], self.__dict__.get("name_en", ""))
+
+
+def _nested(columns: tuple[str, ...]) -> dict:
+    """{"pk": "pk", "product": {"name_th": "product__name_th", ...}} for values_rows."""
+    tree: dict = {}
+    for column in columns:
+        *path, leaf = column.split("__")
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = column
+    return tree
+
+
+def _row(tree: dict, values: dict) -> ValuesRow | None:
+    fields = {
+        name: _row(part, values) if isinstance(part, dict) else values[part]
+        for name, part in tree.items()
+    }
+    if all(value is None for value in fields.values()):
+        return None  # an empty relation (a producer with no province)
+    return ValuesRow(fields)
+
+
+def values_rows(rows: QuerySet, ids, columns: tuple[str, ...]) -> list[ValuesRow]:
+    """The rows of `rows` with these ids, in the ids' order, as values of `columns` (and pk)
+    nested by relation: what rows_of_ids gives, for a row template that reads only those
+    columns, at half the CPU of model rows (50 match results with six related models each:
+    issue 13). An id `rows` no longer holds is left out."""
+    ids = list(ids)
+    tree = _nested(("pk", *columns))
+    found = {
+        row["pk"]: row
+        for row in rows.select_related(None)
+        .prefetch_related(None)
+        .order_by()
+        .filter(pk__in=ids)
+        .values("pk", *columns)
+    }
+    return [_row(tree, found[pk]) for pk in ids if pk in found]
 
 
 def only_shown(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:

@@ -69,11 +69,12 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
         lambda: list(rows.values_list("pk", flat=True)[: CappedPaginator.cap + 1]),
     )
     page = page_of_kept_ids(
-        candidate_page_rows(rows),  # with only what a row shows
+        rows,
         ids,
         CANDIDATES_PER_PAGE,
         request.GET.get("page"),
         paginator_class=CappedPaginator,
+        read=candidate_page_rows,  # with only what a row shows, as values
     )
     return render(
         request,

@@ -4,8 +4,6 @@ contact details once the partner has taken the product on."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +15,8 @@ from matching.models import Referral
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import QUEUES, REFERRALS, cached_count
-from otop_portal.i18n import choice_labels, localized
-from otop_portal.pagination import count_from_states
+from otop_portal.i18n import choice_labels
+from otop_portal.pagination import ValuesRow, count_from_states, values_rows
 from partners.models import ContactView, RequirementVersion
 from partners.sentences import NameBook
 from producers.models import Certification, CertificationStatus, ProductPhoto
@@ -88,115 +86,24 @@ SHORTLIST_ROW_COLUMNS = (
 )
 
 
-class Named:
-    """A row's name in both languages, `name` in the reader's (as the models say it)."""
-
-    __slots__ = ("name_en", "name_th")
-
-    def __init__(self, name_th: str, name_en: str) -> None:
-        self.name_th, self.name_en = name_th, name_en
-
-    @property
-    def name(self) -> str:
-        return localized(self.name_th, self.name_en)
-
-    @classmethod
-    def of(cls, row: dict, prefix: str) -> Named | None:
-        """`prefix`name_th/_en of a row of values(); None where the relation is empty."""
-        name_th = row[f"{prefix}__name_th"]
-        return None if name_th is None else cls(name_th, row[f"{prefix}__name_en"])
-
-
-@dataclass(slots=True)
-class ShortlistProducer:
-    name_th: str
-    name_en: str
-    province: Named | None
-
-    name = Named.name
-
-
-@dataclass(slots=True)
-class ShortlistProduct:
-    name_th: str
-    name_en: str
-    price: Decimal | None
-    price_unit: str
-    category: Named
-    subcategory: Named | None
-    producer: ShortlistProducer
-    photo_pk: int | None  # its first photo's (the thumbnail's) id
-
-    name = Named.name
-
-
-@dataclass(slots=True)
-class ShortlistRow:
-    """What a shortlist row shows of a referral (templates/jinja2/partners/_shortlist_rows.html),
-    read as values: 50 referrals read as model rows, seven models each, cost twice the CPU of
-    the same columns as values (docs/performance.md, issue 13)."""
-
-    pk: int
-    state: str
-    state_label: str
-    score: int | None
-    sent_at: dt.datetime | None
-    channel: Named
-    product: ShortlistProduct
-
-
-def shortlist_page_rows(rows: QuerySet, ids) -> list[ShortlistRow]:
+def shortlist_page_rows(rows: QuerySet, ids) -> list[ValuesRow]:
     """The shortlist's rows with these ids (`rows`: partner_shortlist, filtered), in the ids'
-    order, with only what a row shows (SHORTLIST_ROW_COLUMNS, the pair's score and the
-    product's first photo); an id `rows` no longer holds is left out, as rows_of_ids does."""
-    ids = list(ids)
-    found = {
-        row["pk"]: row
-        for row in rows.select_related(None)
-        .prefetch_related(None)
-        .order_by()
-        .filter(pk__in=ids)
-        .values("pk", "score", "product_id", *SHORTLIST_ROW_COLUMNS)
-    }
+    order, as values of what a row shows (SHORTLIST_ROW_COLUMNS and the pair's score, through
+    values_rows), with the state's label and the id of the product's first photo (its
+    thumbnail); an id `rows` no longer holds is left out. As models, a page's 50 referrals
+    (seven models each, and the photos) cost twice the CPU (issue 13)."""
+    shown = values_rows(rows, ids, ("score", "product_id", *SHORTLIST_ROW_COLUMNS))
     photos: dict[int, int] = {}
     for product_id, photo_pk in (
-        ProductPhoto.objects.filter(product_id__in={row["product_id"] for row in found.values()})
+        ProductPhoto.objects.filter(product_id__in={row.product_id for row in shown})
         .order_by("product_id", "position", "pk")
         .values_list("product_id", "pk")
     ):
         photos.setdefault(product_id, photo_pk)
     labels = choice_labels(Referral, "state")
-    shown = []
-    for pk in ids:
-        row = found.get(pk)
-        if row is None:
-            continue
-        producer = ShortlistProducer(
-            row["product__producer__name_th"],
-            row["product__producer__name_en"],
-            Named.of(row, "product__producer__province"),
-        )
-        product = ShortlistProduct(
-            row["product__name_th"],
-            row["product__name_en"],
-            row["product__price"],
-            row["product__price_unit"],
-            Named.of(row, "product__category"),
-            Named.of(row, "product__subcategory"),
-            producer,
-            photos.get(row["product_id"]),
-        )
-        shown.append(
-            ShortlistRow(
-                pk,
-                row["state"],
-                labels.get(row["state"], row["state"]),
-                row["score"],
-                row["sent_at"],
-                Named.of(row, "channel"),
-                product,
-            )
-        )
+    for row in shown:
+        row.state_label = labels.get(row.state, row.state)
+        row.product.photo_pk = photos.get(row.product_id)
     return shown
 
 

@@ -36,3 +36,32 @@ def test_the_count_query_neither_sorts_nor_reads_past_the_cap():
         assert paginator.count == 3
     (sql,) = [q["sql"].upper() for q in ctx.captured_queries]
     assert "LIMIT 11" in sql and "ORDER BY" not in sql
+
+
+# --- A page's rows read as values (values_rows, issue 13) ----------------------------------------
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_rows_read_as_values_say_what_the_models_say_in_the_ids_order(language):
+    """values_rows gives what rows_of_ids gives for the columns a row template reads: each
+    relation under its own name, None where it is empty, the name in the reader's language
+    (Thai where there is no English one), in the ids' order, an id no longer there left out."""
+    from django.utils import translation
+
+    from otop_portal.pagination import rows_of_ids, values_rows
+    from producers.models import Producer
+
+    province = factories.ProvinceFactory(code="50", name_th="เชียงใหม่", name_en="Chiang Mai")
+    first = factories.ProducerFactory(province=province, name_en="Weavers of Mueang")
+    second = factories.ProducerFactory(province=None, name_en="")
+    columns = ("name_th", "name_en", "province__name_th", "province__name_en")
+    ids = [second.pk, 999_999, first.pk]
+    with translation.override(language):
+        rows = values_rows(Producer.objects.all(), ids, columns)
+        models = rows_of_ids(Producer.objects.select_related("province"), ids)
+        assert [r.pk for r in rows] == [m.pk for m in models] == [second.pk, first.pk]
+        assert [r.name for r in rows] == [m.name for m in models]
+        assert rows[0].province is None
+        assert rows[0].name == second.name_th
+        assert rows[1].name == ("Weavers of Mueang" if language == "en" else first.name_th)
+        assert rows[1].province.name == ("Chiang Mai" if language == "en" else "เชียงใหม่")

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from matching.models import MatchResult
 from matching.services import rematch_all
 from producers.models import CertificationScope, CertificationStatus, ProducerStatus
 from tests import factories
@@ -88,8 +89,12 @@ def world(db) -> World:
 
 
 def _pairs(response) -> list[tuple[int, str]]:
+    """The (product, channel code) of each row shown, in order (a row holds what it shows: its
+    result is looked up by id)."""
     assert response.status_code == 200
-    return [(r.product_id, r.channel.code) for r in response.context["page"].object_list]
+    pks = [r.pk for r in response.context["page"].object_list]
+    results = MatchResult.objects.select_related("channel").in_bulk(pks)
+    return [(results[pk].product_id, results[pk].channel.code) for pk in pks]
 
 
 def _candidates(client, user, **params) -> list[tuple[int, str]]:
@@ -193,7 +198,8 @@ def test_candidates_can_be_sorted_lowest_score_first(client, national_officer, w
 
 def test_equal_scores_keep_a_stable_order_by_product(client, national_officer, world):
     client.force_login(national_officer)
-    rows = list(client.get(URL).context["page"].object_list)
+    pks = [r.pk for r in client.get(URL).context["page"].object_list]
+    rows = [MatchResult.objects.get(pk=pk) for pk in pks]
     assert rows == sorted(rows, key=lambda r: (-r.score, r.product_id, r.pk))
 
 
@@ -253,6 +259,34 @@ def test_the_page_shows_names_and_the_count(client, officer, world):
     assert "Chiang Mai" in html
     assert "Central Group" in html
     assert "Shopee (Thailand)" in html
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_a_row_says_what_its_result_product_and_channel_say(client, officer, world, language):
+    """The rows are read as values, not models (issue 13): each cell still says what the
+    models say, in the reader's language."""
+    from django.utils import translation
+
+    client.force_login(officer)
+    client.cookies["django_language"] = language
+    response = client.get(URL)
+    html = response.content.decode()
+    for row in response.context["page"].object_list:
+        result = MatchResult.objects.select_related(
+            "product__producer__province", "product__category", "channel__partner"
+        ).get(pk=row.pk)
+        start = html.index(f'name="ids" value="{result.pk}"')
+        cells = html[start : html.index("</tr>", start)]
+        with translation.override(language):
+            said = [
+                result.product.name_th,
+                result.product.producer.name,
+                result.product.producer.province.name,
+                result.product.category.name,
+                f'{result.channel.name}<br><span class="muted">{result.channel.partner.name}',
+                str(result.star_level or "–"),
+            ]
+        assert all(words in cells for words in said), (said, cells)
 
 
 def test_the_page_reads_in_thai(client, officer, world):

@@ -250,7 +250,7 @@ def test_ticked_candidates_are_approved_at_once_and_leave_the_candidate_list(cli
     )
     assert trail == [S.PROPOSED, S.APPROVED]
     remaining = client.get(reverse("matching:officer_candidates")).context["page"].object_list
-    assert [r.product_id for r in remaining] == [products[2].pk]
+    assert [MatchResult.objects.get(pk=r.pk).product_id for r in remaining] == [products[2].pk]
 
 
 def test_a_candidate_referred_meanwhile_is_reported_not_doubled(client, officer):
