@@ -45,10 +45,9 @@ PRODUCER_KINDS: dict[str, str] = {
 KIND_STATES: dict[str, str] = {kind: state for state, kind in PRODUCER_KINDS.items()} | {
     K.REFERRAL_SENT: S.SENT
 }
-# What a sentence reads (describe_referral): the referral's state and refusal code, its product's
-# name, the producer's province, the channel's and the partner's names.
+# What a sentence reads (describe_referral): the referral's refusal code, its product's name,
+# the producer's province, the channel's and the partner's names.
 COLUMNS = (
-    "referral__state",
     "referral__decline_code",
     "referral__product__name_th",
     "referral__product__name_en",
