@@ -18,7 +18,7 @@ from matching.models import MatchResult
 from otop_portal import counts
 from otop_portal.choices import kept_reference
 from otop_portal.models import Role, User
-from otop_portal.pagination import only_shown, values_rows
+from otop_portal.pagination import ValuesList, only_shown, values_rows
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -455,10 +455,11 @@ REFERRAL_ROW_COLUMNS = (
 )
 
 
-def referral_page_rows(rows: QuerySet) -> QuerySet:
+def referral_page_rows(rows: QuerySet) -> ValuesList:
     """The officer's referrals (referrals_visible_to, filtered and ordered) with only what a
-    row shows (not the product's category nor the officer who proposed it)."""
-    return only_shown(rows, REFERRAL_ROW_COLUMNS)
+    row shows (not the product's category nor the officer who proposed it), as values
+    (otop_portal.pagination.ValuesList), for a Paginator."""
+    return ValuesList(rows, REFERRAL_ROW_COLUMNS)
 
 
 # What a row of the officer's queues shows (templates/jinja2/matching/_producer_rows.html,
@@ -484,15 +485,16 @@ CERTIFICATE_ROW_COLUMNS = (
 )
 
 
-def producer_page_rows(rows: QuerySet[Producer]) -> QuerySet[Producer]:
+def producer_page_rows(rows: QuerySet[Producer]) -> ValuesList:
     """The producers of a queue (officer_submitted_producers, filtered) with only what a row
-    shows."""
-    return only_shown(rows, PRODUCER_ROW_COLUMNS)
+    shows, as values, for a Paginator."""
+    return ValuesList(rows, PRODUCER_ROW_COLUMNS)
 
 
-def certificate_page_rows(rows: QuerySet[Certification]) -> QuerySet[Certification]:
-    """The certificates of a queue (pending or expiring, filtered) with only what a row shows."""
-    return only_shown(rows, CERTIFICATE_ROW_COLUMNS)
+def certificate_page_rows(rows: QuerySet[Certification]) -> ValuesList:
+    """The certificates of a queue (pending or expiring, filtered) with only what a row shows,
+    as values, for a Paginator."""
+    return ValuesList(rows, CERTIFICATE_ROW_COLUMNS)
 
 
 def results_visible_to(user) -> QuerySet[MatchResult]:

@@ -22,14 +22,15 @@ from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
 
 from otop_portal.i18n import choice_labels
+from otop_portal.pagination import ValuesRow
 from otop_portal.templatetags.thai_dates import local_date, local_datetime
 
 
-def choice_label(obj: Model, field_name: str) -> str:
+def choice_label(obj: Model | ValuesRow, field_name: str) -> str:
     """What obj.get_<field>_display() says, from the labels translated once per language and
-    process (otop_portal.i18n.choice_labels)."""
+    process (otop_portal.i18n.choice_labels); for a model row or one read as values."""
     value = getattr(obj, obj._meta.get_field(field_name).attname)
-    return choice_labels(type(obj), field_name).get(value, value)
+    return choice_labels(obj._meta.model, field_name).get(value, value)
 
 
 _SLOT = 2_147_483_647  # the largest id a row may have: stands for the id in the reversed URL

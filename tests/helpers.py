@@ -77,3 +77,10 @@ def someone_waits_on_a_lock(timeout: float = 5.0) -> bool:
                 return True
             time.sleep(0.02)
     return False
+
+
+def assert_row_says(html: str, pk: int, said: list[str]) -> None:
+    """The table row whose tick box holds `pk` (name="ids") says each of `said`."""
+    start = html.index(f'name="ids" value="{pk}"')
+    cells = html[start : html.index("</tr>", start)]
+    assert all(words in cells for words in said), (said, cells)

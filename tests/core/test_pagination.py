@@ -65,3 +65,37 @@ def test_rows_read_as_values_say_what_the_models_say_in_the_ids_order(language):
         assert rows[0].name == second.name_th
         assert rows[1].name == ("Weavers of Mueang" if language == "en" else first.name_th)
         assert rows[1].province.name == ("Chiang Mai" if language == "en" else "เชียงใหม่")
+
+
+def test_a_list_paged_as_values_keeps_its_order_count_and_labels():
+    """ValuesList pages a queryset as ValuesRows: the queryset's order and count, each
+    relation nested, choice labels read as from the model row (in the reader's language),
+    and a row equal to the model row of the same record only."""
+    from django.core.paginator import Paginator
+    from django.utils import translation
+
+    from otop_portal.jinja2 import choice_label
+    from otop_portal.pagination import ValuesList, ValuesRow
+    from producers.models import Producer
+
+    province = factories.ProvinceFactory(code="50", name_th="เชียงใหม่", name_en="Chiang Mai")
+    made = [
+        factories.ProducerFactory(province=province, name_th=f"กลุ่ม {i}", producer_type=kind)
+        for i, kind in enumerate(["community_group", "sme", "single_owner", "sme", "sme"])
+    ]
+    queryset = Producer.objects.filter(pk__in=[p.pk for p in made]).order_by("-name_th")
+    columns = ("name_th", "name_en", "producer_type", "province__name_th", "province__name_en")
+    paginator = Paginator(ValuesList(queryset, columns), 2)
+    assert (paginator.count, paginator.num_pages) == (5, 3)
+    page = paginator.page(2)
+    expected = list(queryset)[2:4]
+    assert [row.pk for row in page] == [p.pk for p in expected]
+    assert list(page) == expected and page[0] != expected[1]
+    assert ValuesList(queryset, columns)[0] == queryset.first()
+    for language in ("th", "en"):
+        with translation.override(language):
+            assert [choice_label(row, "producer_type") for row in page] == [
+                p.get_producer_type_display() for p in expected
+            ]
+            assert page[0].province.name == province.name
+    assert page[0] != ValuesRow({"pk": page[0].pk}, province._meta)  # another model's row

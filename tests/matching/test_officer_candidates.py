@@ -14,7 +14,7 @@ from matching.models import MatchResult
 from matching.services import rematch_all
 from producers.models import CertificationScope, CertificationStatus, ProducerStatus
 from tests import factories
-from tests.helpers import assert_constant_queries
+from tests.helpers import assert_constant_queries, assert_row_says
 
 pytestmark = pytest.mark.django_db
 
@@ -275,8 +275,6 @@ def test_a_row_says_what_its_result_product_and_channel_say(client, officer, wor
         result = MatchResult.objects.select_related(
             "product__producer__province", "product__category", "channel__partner"
         ).get(pk=row.pk)
-        start = html.index(f'name="ids" value="{result.pk}"')
-        cells = html[start : html.index("</tr>", start)]
         with translation.override(language):
             said = [
                 result.product.name_th,
@@ -286,7 +284,7 @@ def test_a_row_says_what_its_result_product_and_channel_say(client, officer, wor
                 f'{result.channel.name}<br><span class="muted">{result.channel.partner.name}',
                 str(result.star_level or "–"),
             ]
-        assert all(words in cells for words in said), (said, cells)
+        assert_row_says(html, result.pk, said)
 
 
 def test_the_page_reads_in_thai(client, officer, world):

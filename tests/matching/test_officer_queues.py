@@ -299,6 +299,23 @@ def test_the_queues_rows_show_names_types_provinces_and_buddhist_era_dates_in_th
     assert str(expiring.expires_on.year + 543) in row.rsplit("<td", 1)[1]
 
 
+def test_the_queues_rows_say_types_and_provinces_in_english(client, officer):
+    """The rows are read as values (issue 13): an English reader gets the English names of
+    the producer type, the province and the certificate's type."""
+    producer = _submitted(days_ago=3)
+    producer.producer_type = "single_owner"
+    producer.save()
+    pending = factories.CertificationFactory(producer=producer)
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+
+    row = _row(client.get(reverse("matching:officer_producers")).content.decode(), "producer")
+    assert "Single-owner community producer" in row
+    assert producer.province.name_en in row and producer.province.name_th not in row
+    row = _row(client.get(reverse("matching:officer_certificates")).content.decode(), "certificate")
+    assert f"{pending.type.name_en} {pending.number}</a>" in row
+
+
 # --- Query counts -------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from matching.models import MatchResult, Referral, ReferralEvent, ReferralState
 from matching.services import referral_propose, referral_transition, rematch_all
 from producers.models import ProducerStatus
 from tests import factories
-from tests.helpers import assert_constant_queries
+from tests.helpers import assert_constant_queries, assert_row_says
 
 pytestmark = pytest.mark.django_db
 S = ReferralState
@@ -104,6 +104,35 @@ def test_a_referral_saved_without_a_province_takes_its_producers(officer):
     saved.save()
     assert saved.province_id == product.producer.province_id
     assert list(referrals_visible_to(officer)) == [saved]
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_a_row_says_what_its_referral_product_and_channel_say(client, officer, language):
+    """The rows are read as values, not models (issue 13): each cell still says what the
+    models say, in the reader's language: the names, the province, the channel and partner,
+    the state's label and the date of the last change."""
+    from django.utils import translation
+
+    from otop_portal.templatetags.thai_dates import local_date
+
+    mine = _proposed(2, officer)
+    referral_transition(referral_id=mine[0].pk, to_state=S.APPROVED, by=officer)
+    client.force_login(officer)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("matching:referrals")).content.decode()
+    for referral in Referral.objects.select_related(
+        "product__producer__province", "channel__partner"
+    ).filter(pk__in=[r.pk for r in mine]):
+        with translation.override(language):
+            said = [
+                referral.product.name_th,
+                referral.product.producer.name,
+                referral.product.producer.province.name,
+                f'{referral.channel.name}<br><span class="muted">{referral.channel.partner.name}',
+                f'state-{referral.state}">{referral.get_state_display()}</span>',
+                str(local_date(referral.updated_at)),
+            ]
+        assert_row_says(html, referral.pk, said)
 
 
 def test_the_list_filters_by_state(client, officer):
