@@ -6,10 +6,11 @@ from django.utils.translation import get_language
 _choice_labels: dict[tuple, dict] = {}
 
 
-def localized(name_th: str, name_en: str) -> str:
-    """A name in the reader's language: English when they chose English and there is one,
-    Thai otherwise (every model's `name`, and rows read without their models)."""
-    if name_en and get_language() == "en":
+def localized(name_th: str, name_en: str, language: str | None = None) -> str:
+    """A name in the reader's language (`language`, the active one when None): English when
+    they chose English and there is one, Thai otherwise (every model's `name`, and rows read
+    without their models, which look the language up once for all their rows)."""
+    if name_en and (language or get_language()) == "en":
         return name_en
     return name_th
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 
 from otop_portal.i18n import localized
 
@@ -111,17 +112,14 @@ def rows_of_ids(rows: QuerySet, ids) -> list:
 class ValuesRow:
     """A row of a list read as values (values_rows, ValuesList): each column an attribute, a
     relation's columns under an attribute of its own (None where the relation is empty), and
-    `name` in the reader's language where the row has `name_th` (as the models say it). Its
-    `_meta` is its model's, so choice_label reads its choices' labels as a model row's; like a
-    model row, it equals a row of the same model and pk (a model instance included)."""
+    `name` in the reader's language (as the models say it, when the rows were read) where the
+    row has `name_th`. Its `_meta` is its model's, so choice_label reads its choices' labels
+    as a model row's; like a model row, it equals a row of the same model and pk (a model
+    instance included)."""
 
     def __init__(self, values: dict, meta) -> None:
-        self.__dict__.update(values)
+        self.__dict__ = values
         self._meta = meta
-
-    @property
-    def name(self) -> str:
-        return localized(self.__dict__["name_th"], self.__dict__.get("name_en", ""))
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, ValuesRow | Model):
@@ -137,11 +135,13 @@ class ValuesRow:
 
 @dataclass(frozen=True)
 class _Shape:
-    """The columns of a row (or of one of its relations) by attribute: a column's name for
-    values(), or the relation's own _Shape."""
+    """A row's (or one of its relations') attributes: each column's name for values(), each
+    relation's own _Shape, and whether it is named (has name_th, so gets `name`)."""
 
     meta: object  # the model's Options
-    fields: dict
+    columns: tuple[tuple[str, str], ...]
+    relations: tuple[tuple[str, _Shape], ...]
+    named: bool
 
 
 @functools.cache
@@ -159,24 +159,26 @@ def _shape(model, columns: tuple[str, ...]) -> _Shape:
     def shape(meta, node: dict) -> _Shape:
         return _Shape(
             meta,
-            {
-                name: shape(meta.get_field(name).related_model._meta, part)
-                if isinstance(part, dict)
-                else part
+            tuple((name, part) for name, part in node.items() if not isinstance(part, dict)),
+            tuple(
+                (name, shape(meta.get_field(name).related_model._meta, part))
                 for name, part in node.items()
-            },
+                if isinstance(part, dict)
+            ),
+            "name_th" in node,
         )
 
     return shape(model._meta, tree)
 
 
-def _row(shape: _Shape, values: dict) -> ValuesRow | None:
-    fields = {
-        name: _row(part, values) if isinstance(part, _Shape) else values[part]
-        for name, part in shape.fields.items()
-    }
+def _row(shape: _Shape, values: dict, language: str | None) -> ValuesRow | None:
+    fields = {name: values[column] for name, column in shape.columns}
+    for name, part in shape.relations:
+        fields[name] = _row(part, values, language)
     if all(value is None for value in fields.values()):
         return None  # an empty relation (a producer with no province)
+    if shape.named:
+        fields["name"] = localized(fields["name_th"], fields.get("name_en", ""), language)
     return ValuesRow(fields, shape.meta)
 
 
@@ -190,9 +192,9 @@ def values_rows(rows: QuerySet, ids, columns: tuple[str, ...]) -> list[ValuesRow
     columns, at half the CPU of model rows (50 match results with six related models each:
     issue 13). An id `rows` no longer holds is left out."""
     ids = list(ids)
-    shape = _shape(rows.model, tuple(columns))
+    shape, language = _shape(rows.model, tuple(columns)), get_language()
     found = {row["pk"]: row for row in _values_of(rows.order_by().filter(pk__in=ids), columns)}
-    return [_row(shape, found[pk]) for pk in ids if pk in found]
+    return [_row(shape, found[pk], language) for pk in ids if pk in found]
 
 
 class ValuesList:
@@ -217,11 +219,11 @@ class ValuesList:
         return self.count()
 
     def __getitem__(self, index):
-        shape = _shape(self.rows.model, self.columns)
+        shape, language = _shape(self.rows.model, self.columns), get_language()
         values = _values_of(self.rows, self.columns)[index]
         if isinstance(index, slice):
-            return [_row(shape, row) for row in values]
-        return _row(shape, values)
+            return [_row(shape, row, language) for row in values]
+        return _row(shape, values, language)
 
 
 def only_shown(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:

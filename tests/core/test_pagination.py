@@ -69,8 +69,8 @@ def test_rows_read_as_values_say_what_the_models_say_in_the_ids_order(language):
 
 def test_a_list_paged_as_values_keeps_its_order_count_and_labels():
     """ValuesList pages a queryset as ValuesRows: the queryset's order and count, each
-    relation nested, choice labels read as from the model row (in the reader's language),
-    and a row equal to the model row of the same record only."""
+    relation nested, names and choice labels as the model row says them (in the language of
+    the reader who reads them), and a row equal to the model row of the same record only."""
     from django.core.paginator import Paginator
     from django.utils import translation
 
@@ -93,7 +93,8 @@ def test_a_list_paged_as_values_keeps_its_order_count_and_labels():
     assert list(page) == expected and page[0] != expected[1]
     assert ValuesList(queryset, columns)[0] == queryset.first()
     for language in ("th", "en"):
-        with translation.override(language):
+        with translation.override(language):  # read and shown in the reader's language
+            page = paginator.page(2)
             assert [choice_label(row, "producer_type") for row in page] == [
                 p.get_producer_type_display() for p in expected
             ]
