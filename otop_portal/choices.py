@@ -236,31 +236,16 @@ class ReferenceSelect(forms.Select):
     Django's."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        key = self._rendered_key(name, value, attrs, renderer)
-        if key is None:
-            return super().render(name, value, attrs, renderer)
-        html = _rendered.get(key)
-        if html is None:
-            html = super().render(name, value, attrs, renderer)
-            if len(_rendered) >= RENDERED_KEPT:
-                _rendered.clear()
-            _rendered[key] = html
-        return html
+        key, render = self._rendered_key(name, value, attrs, renderer), super().render
+        return _kept_html(_rendered, key, lambda: render(name, value, attrs, renderer))
 
     def _rendered_key(self, name, value, attrs, renderer) -> tuple | None:
         choices = self.choices
         if not isinstance(choices, ModelChoiceIterator):
             return None
-        queryset, field = choices.queryset, choices.field
-        if queryset.model._meta.label not in _reference_models:
+        rows = model_choices_key(choices.field)
+        if rows is None:
             return None
-        query = rows_key(queryset.query)
-        if query is None:  # a query rows_key does not read: its SQL says which rows
-            try:
-                query = str(queryset.query)  # its parameters included: whose provinces, say
-            except EmptyResultSet:
-                query = ""
-        label = field.label_from_instance
         return (
             reference_version(),
             get_language(),
@@ -269,12 +254,113 @@ class ReferenceSelect(forms.Select):
             name,
             tuple(self.format_value(value)),
             tuple(sorted((k, str(v)) for k, v in {**self.attrs, **(attrs or {})}.items())),
-            query,
-            field.to_field_name,
-            str(field.empty_label),
-            str(getattr(field, "null_label", None)),
-            getattr(label, "__func__", label),
+            rows,
         )
+
+
+def model_choices_key(field: forms.ModelChoiceField) -> tuple | None:
+    """What decides a model choice field's choices when they are rows of a registered reference
+    model (which rows, and how each is labelled): None when they are not."""
+    queryset = field.queryset
+    if queryset is None or queryset.model._meta.label not in _reference_models:
+        return None
+    query = rows_key(queryset.query)
+    if query is None:  # a query rows_key does not read: its SQL says which rows
+        try:
+            query = str(queryset.query)  # its parameters included: whose provinces, say
+        except EmptyResultSet:
+            query = ""
+    label = field.label_from_instance
+    return (
+        query,
+        field.to_field_name,
+        str(field.empty_label),
+        str(getattr(field, "null_label", None)),
+        getattr(label, "__func__", label),
+    )
+
+
+# --- A filter form's fields, rendered once per language, version, choices and query string ---
+#
+# The list pages' filter form (templates/matching/_filter_form.html: the candidates, the
+# referrals, the queues, the shortlist) rendered its six to twelve fields, labels, hints and
+# errors on every page: 2.5-3 ms of CPU (issue 13, twelfth pass), for a form that is the same
+# for everyone who asks the same query string of the same choices. Its fields are rendered
+# once per process for what decides them (form_fields_key) and kept like the selects above.
+
+_rendered_fields: dict[tuple, str] = {}
+
+
+def form_fields_key(form: forms.Form) -> tuple | None:
+    """What decides how a form's fields render: the form's kind, prefix and the data it was
+    given (the page number aside), and for each field its kind, label, hint, attributes and
+    choices, under the reference data's version and the reader's language. None when a field
+    has choices of other rows than reference data's, initial values, or widgets of widgets."""
+    fields = []
+    for name, field in form.fields.items():
+        widget = field.widget
+        if field.initial is not None or isinstance(widget, forms.MultiWidget):
+            return None
+        if isinstance(field, forms.ModelChoiceField):
+            choices = model_choices_key(field)
+            if choices is None:
+                return None
+        elif isinstance(field, forms.ChoiceField):
+            choices = tuple((str(value), str(label)) for value, label in field.choices)
+        else:
+            choices = None
+        fields.append(
+            (
+                name,
+                type(field),
+                type(widget),
+                str(field.label),
+                str(field.help_text),
+                field.required,
+                field.disabled,
+                field.localize,
+                tuple(sorted((k, str(v)) for k, v in widget.attrs.items())),
+                choices,
+            )
+        )
+    if form.initial:
+        return None
+    data = form.data
+    lists = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
+    return (
+        # django-filter makes a new form class for each filter set: its name and bases.
+        type(form).__qualname__,
+        type(form).__mro__[1:],
+        form.prefix,
+        form.auto_id,
+        form.label_suffix,
+        form.is_bound,
+        tuple(sorted((k, tuple(v)) for k, v in lists if k != "page")),
+        tuple(fields),
+        reference_version(),
+        get_language(),
+        type(form.renderer),
+    )
+
+
+def rendered_fields(form: forms.Form, render: Callable[[], str]) -> str:
+    """`render()` (the form's fields as HTML), kept by this process for form_fields_key(form);
+    rendered every time when that is None."""
+    return _kept_html(_rendered_fields, form_fields_key(form), render)
+
+
+def _kept_html(kept: dict[tuple, str], key: tuple | None, render: Callable[[], str]) -> str:
+    """render() kept in `kept` under `key` (all dropped when RENDERED_KEPT are kept); rendered
+    every time when key is None."""
+    if key is None:
+        return render()
+    html = kept.get(key)
+    if html is None:
+        html = render()
+        if len(kept) >= RENDERED_KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
 
 
 # --- The fields ------------------------------------------------------------------------------

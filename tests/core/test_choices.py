@@ -354,3 +354,95 @@ def test_a_rescore_reads_the_channels_afresh_even_after_a_change_behind_the_rece
     assert {cid for cid, _n, _s in _active_channel_rows()} == {shop.pk, other.pk}  # kept
     Channel.objects.filter(pk=other.pk).update(is_active=False)
     assert [cid for cid, _c in active_channels()] == [shop.pk]
+
+
+# --- A filter form's fields kept rendered (rendered_fields) -------------------------------------
+
+
+def _filter_fields(html: str) -> str:
+    start = html.index('<div class="grid three">')
+    return html[start : html.index('<div class="actions">', start)]
+
+
+def test_a_filter_forms_fields_are_kept_per_query_string_and_say_what_a_fresh_render_says(
+    client, national_officer, monkeypatch
+):
+    """The fields of the same query string in the same language are rendered once, then kept;
+    what is kept is what a fresh render says: the values asked for, an error for a value not
+    understood, the labels in the reader's language."""
+    from django.forms.boundfield import BoundField
+
+    from otop_portal import choices
+
+    factories.CategoryFactory(code="food", name_en="Food", name_th="อาหาร")
+    client.force_login(national_officer)
+    url = reverse("matching:officer_candidates")
+    asked = [
+        ("en", {}),
+        ("en", {"category": "food", "min_score": "50", "page": "2"}),
+        ("en", {"min_score": "fifty"}),
+        ("th", {"category": "food"}),
+    ]
+    rendered = []
+    original = BoundField.as_widget
+    monkeypatch.setattr(
+        BoundField, "as_widget", lambda self, *a, **k: rendered.append(1) or original(self, *a, **k)
+    )
+    kept = {}
+    for language, params in asked:
+        client.cookies["django_language"] = language
+        kept[language, tuple(params)] = _filter_fields(client.get(url, params).content.decode())
+    assert rendered  # the first request of each rendered its fields
+    rendered.clear()
+    for language, params in asked:
+        client.cookies["django_language"] = language
+        again = _filter_fields(client.get(url, params).content.decode())
+        assert again == kept[language, tuple(params)]
+    assert rendered == []  # all kept
+    choices._rendered_fields.clear()
+    choices._rendered.clear()
+    for language, params in asked:
+        client.cookies["django_language"] = language
+        fresh = _filter_fields(client.get(url, params).content.decode())
+        assert fresh == kept[language, tuple(params)]
+    assert rendered
+
+    english = kept["en", ("category", "min_score", "page")]
+    assert '<option value="food" selected>Food</option>' in english
+    assert 'name="min_score" value="50"' in english
+    assert "Enter a whole number." in kept["en", ("min_score",)]
+    assert "Enter a whole number." not in english
+    assert '<option value="food" selected>อาหาร</option>' in kept["th", ("category",)]
+
+
+def test_a_filter_forms_kept_fields_follow_a_new_reference_row(client, national_officer):
+    factories.CategoryFactory(code="food", name_en="Food", name_th="อาหาร")
+    client.force_login(national_officer)
+    client.cookies["django_language"] = "en"
+    url = reverse("matching:officer_candidates")
+    assert "Herbal products" not in _filter_fields(client.get(url).content.decode())
+    factories.CategoryFactory(code="herb", name_en="Herbal products", name_th="สมุนไพร")
+    assert ">Herbal products</option>" in _filter_fields(client.get(url).content.decode())
+
+
+def test_a_form_with_choices_of_other_rows_or_initial_values_is_rendered_every_time():
+    from otop_portal.choices import form_fields_key
+
+    class Categories(forms.Form):
+        category = ModelChoiceField(
+            queryset=factories.CategoryFactory._meta.model.objects.all(), required=False
+        )
+        q = forms.CharField(required=False)
+
+    class People(forms.Form):
+        who = ModelChoiceField(queryset=factories.UserFactory._meta.model.objects.all())
+
+    class Prefilled(forms.Form):
+        q = forms.CharField(initial="ผ้าไหม")
+
+    assert form_fields_key(Categories({"q": "x"})) is not None
+    assert form_fields_key(Categories({"q": "x"})) == form_fields_key(Categories({"q": "x"}))
+    assert form_fields_key(Categories({"q": "x"})) != form_fields_key(Categories({"q": "y"}))
+    assert form_fields_key(People()) is None
+    assert form_fields_key(Prefilled()) is None
+    assert form_fields_key(Categories(initial={"q": "x"})) is None
