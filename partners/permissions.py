@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from otop_portal.models import Role
 from partners.models import Partner, PartnerStatus
+from partners.selectors import kept_partner
 
 
 def can_edit_partner(user, partner: Partner) -> bool:
@@ -37,10 +38,13 @@ def partner_left_refusal(user):
     otop_portal.access.register_refusal by PartnersConfig."""
     if user.role != Role.PARTNER or user.partner_id is None:
         return None
-    if user.partner.status == PartnerStatus.LEFT:
+    partner = kept_partner(user.partner_id)
+    if partner is None or partner.status == PartnerStatus.LEFT:
+        partner = user.partner  # read afresh: what is refused is decided on the row itself
+    if partner.status == PartnerStatus.LEFT:
         return _(
             "Your partner, %(partner)s, has left the OTOP MOU: its members' accounts, API "
             "tokens and keys no longer work. Its history is kept; ask the Community "
             "Development Department if you need a copy."
-        ) % {"partner": user.partner.name}
+        ) % {"partner": partner.name}
     return None

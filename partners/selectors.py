@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from otop_portal.choices import kept_reference
 from partners.models import (
     CertificateRule,
     Channel,
@@ -17,6 +18,15 @@ from partners.models import (
 )
 
 PREFERRED_ORDER = {kind: i for i, kind in enumerate(PreferredKind.values)}
+
+
+def kept_partner(pk: int | None) -> Partner | None:
+    """The partner with this id, from the partners kept by the process while the reference
+    data is unchanged (otop_portal.choices.kept_reference: a partner's save makes a new
+    version). Every partner member's request read its partner's row, 17 columns, to learn
+    whether it had left the MOU (issue 13). Shared: read it, do not change it (a page that
+    changes a partner reads its own row)."""
+    return kept_reference("partners", lambda: {p.pk: p for p in Partner.objects.all()}).get(pk)
 
 
 def requirement_prefetch(prefix: str = "") -> list:

@@ -39,6 +39,7 @@ from partners.portal.selectors import (
     referral_explanation,
     shortlist_page_rows,
 )
+from partners.selectors import kept_partner
 
 SHORTLIST_PER_PAGE = 50
 S = ReferralState
@@ -84,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "partners/home.html",
         {
-            "partner": request.user.partner,
+            "partner": kept_partner(request.user.partner_id),
             "filter": filterset,
             "page": page,
             "states": [(value, label, counts[value]) for value, label in STATE_CHOICES],

@@ -130,6 +130,29 @@ def test_an_open_session_ends_on_the_next_page(client, partner, central, partner
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_session_ends_on_the_next_page_though_the_partners_are_kept(client):
+    """The partners are kept by the process (partners.selectors.kept_partner), not read on
+    each of a member's requests; a partner leaving is seen at the member's next request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org = factories.PartnerFactory(code="central", name_en="Central Group")
+    member = factories.PartnerMemberFactory(email="buyer@example.org", partner=org)
+    admin = factories.AdminFactory(email="admin@example.org")
+    client.force_login(member)
+    assert client.get(reverse("partners:home")).status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(reverse("partners:home")).status_code == 200
+    assert not [q for q in again.captured_queries if 'FROM "partners_partner"' in q["sql"]]
+
+    partner_set_status(partner=org, status=PartnerStatus.LEFT, by=admin)
+    response = client.get(reverse("partners:home"), follow=True)
+    assert response.redirect_chain[0][0] == reverse("account_login")
+    assert LEFT in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_personal_api_token_is_refused(client, partner, left):
     token = Token.objects.get(user=partner)
     response = client.get(reverse("api:shortlist-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
