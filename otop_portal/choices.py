@@ -237,7 +237,7 @@ class ReferenceSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         key, render = self._rendered_key(name, value, attrs, renderer), super().render
-        return _kept_html(_rendered, key, lambda: render(name, value, attrs, renderer))
+        return kept_rendered(_rendered, key, lambda: render(name, value, attrs, renderer))
 
     def _rendered_key(self, name, value, attrs, renderer) -> tuple | None:
         choices = self.choices
@@ -346,21 +346,23 @@ def form_fields_key(form: forms.Form) -> tuple | None:
 def rendered_fields(form: forms.Form, render: Callable[[], str]) -> str:
     """`render()` (the form's fields as HTML), kept by this process for form_fields_key(form);
     rendered every time when that is None."""
-    return _kept_html(_rendered_fields, form_fields_key(form), render)
+    return kept_rendered(_rendered_fields, form_fields_key(form), render)
 
 
-def _kept_html(kept: dict[tuple, str], key: tuple | None, render: Callable[[], str]) -> str:
-    """render() kept in `kept` under `key` (all dropped when RENDERED_KEPT are kept); rendered
-    every time when key is None."""
+def kept_rendered(
+    kept: dict[tuple, T], key: tuple | None, render: Callable[[], T], limit: int = RENDERED_KEPT
+) -> T:
+    """render() kept by the process in `kept` under `key` (all dropped when `limit` are kept);
+    rendered every time when key is None. The key says everything the result depends on."""
     if key is None:
         return render()
-    html = kept.get(key)
-    if html is None:
-        html = render()
-        if len(kept) >= RENDERED_KEPT:
+    found = kept.get(key)
+    if found is None:
+        found = render()
+        if len(kept) >= limit:
             kept.clear()
-        kept[key] = html
-    return html
+        kept[key] = found
+    return found
 
 
 # --- The fields ------------------------------------------------------------------------------

@@ -666,3 +666,32 @@ def test_a_refresh_that_takes_too_long_gives_up_and_lets_the_next_one_run(monkey
     assert cache.get("stuck") is None and cache.get("stuck:refreshing") is None
     _refresh_thread("next", lambda: "figures").join(10)
     assert cache.get("next")[0] == "figures"
+
+
+def test_cached_charts_are_drawn_once_per_language_and_query_string_then_kept(
+    client, national_officer, three_referrals, settings
+):
+    """A visit of cached figures serves each chart's card as it was drawn (its SVG and table
+    rendered in Django's templates were most of such a visit's CPU, issue 13): the same
+    chart, in the reader's language, with the spreadsheet link of the reader's query."""
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(national_officer)
+    asked = {"province": "50", "months": "6"}
+    first = client.get(URL, asked)
+    assert "matching/_chart_card.html" in [t.name for t in first.templates]
+    again = client.get(URL, asked)
+    assert "matching/_chart_card.html" not in [t.name for t in again.templates]
+    body = again.content.decode()
+    assert body.count('data-testid="chart-svg"') == first.content.decode().count(
+        'data-testid="chart-svg"'
+    )
+    assert "<title>Central Group – Proposed: 1</title>" in body
+    assert "?province=50&amp;months=6&amp;chart=referrals&amp;format=csv" in body
+
+    other_query = client.get(URL, {"province": "50", "months": "12"}).content.decode()
+    assert "?province=50&amp;months=12&amp;chart=referrals&amp;format=csv" in other_query
+    client.cookies["django_language"] = "th"
+    thai = client.get(URL, asked).content.decode()
+    with translation.override("th"):
+        title = str(dashboard.referrals_by_partner_and_state(national_officer).title)
+    assert title in thai and "Referrals by partner and state" not in thai
