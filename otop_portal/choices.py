@@ -284,7 +284,7 @@ def model_choices_key(field: forms.ModelChoiceField) -> tuple | None:
 #
 # The list pages' filter form (templates/matching/_filter_form.html: the candidates, the
 # referrals, the queues, the shortlist) rendered its six to twelve fields, labels, hints and
-# errors on every page: 2.5-3 ms of CPU (issue 13, twelfth pass), for a form that is the same
+# errors on every page: 2.6-3.2 ms of CPU (issue 13, twelfth pass), for a form that is the same
 # for everyone who asks the same query string of the same choices. Its fields are rendered
 # once per process for what decides them (form_fields_key) and kept like the selects above.
 

@@ -1,6 +1,6 @@
 """`{% kept_fields filter.form "matching/_filter_fields.html" %}`: a form's fields rendered by
 that template, kept rendered per process for what decides them (otop_portal.choices.
-rendered_fields: a list page's filter form cost 2.5-3 ms of CPU on every page, issue 13)."""
+rendered_fields: a list page's filter form cost 2.6-3.2 ms of CPU on every page, issue 13)."""
 
 from __future__ import annotations
 
