@@ -26,12 +26,7 @@ from rest_framework.pagination import PageNumberPagination
 from matching.api.serializers import decline_code_field, listing_url_field, state_label_field
 from matching.models import Referral
 from otop_portal.models import Role
-from otop_portal.pagination import (
-    KnownCountPaginator,
-    only_shown,
-    rows_of_ids,
-    serializer_columns,
-)
+from otop_portal.pagination import KnownCountPaginator, serializer_columns, values_rows
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
     partner_shortlist,
@@ -210,11 +205,12 @@ class ShortlistPagination(PageNumberPagination):
         else:
             self.django_paginator_class = Paginator  # the kept list's length
         page_ids = super().paginate_queryset(ids, request, view)
-        # Only the columns the list's serializer reads, and not the photos the page prefetches:
-        # the 50 rows read in full, with every joined row, cost 5 ms of the list's 25 (issue 13).
-        columns = serializer_columns(ShortlistSerializer, Referral)
-        rows = only_shown(queryset, columns).prefetch_related(None)
-        self.page.object_list = rows_of_ids(rows, page_ids)
+        # Only the columns the list's serializer reads (and the pair's score and stars), as
+        # values the same serializer reads as it reads model rows: the 50 rows read in full,
+        # with every joined row, cost 5 ms of the list's 25, and as models with only those
+        # columns still a third of the list's CPU (issue 13).
+        columns = (*serializer_columns(ShortlistSerializer, Referral), "score", "star_level")
+        self.page.object_list = values_rows(queryset, page_ids, columns)
         return self.page.object_list
 
 

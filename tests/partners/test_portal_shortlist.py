@@ -414,16 +414,20 @@ def test_the_api_pages_the_shortlist_in_the_pages_order(
 def test_the_api_list_shows_each_referral_as_its_own_detail_does(
     client, partner, officer, central_channel, language
 ):
-    """The list reads only the columns its serializer names (serializer_columns, issue 13);
-    the detail reads whole rows. Each row of the list is its detail, the certificates aside,
-    and says its state in the reader's language."""
+    """The list reads only the columns its serializer names (serializer_columns), as values
+    (values_rows, issue 13); the detail reads whole rows. Each row of the list is its detail,
+    the certificates aside (an empty sub-type included), and says its state in the reader's
+    language."""
     from django.utils import translation
 
     from matching.models import ReferralState
 
-    accepted, sent, _third = sent_referrals(3, channel=central_channel, officer=officer)
+    accepted, sent, third = sent_referrals(3, channel=central_channel, officer=officer)
     accepted.product.name_en, accepted.product.price = "Chilli paste", Decimal("85.50")
+    accepted.product.subcategory = factories.SubCategoryFactory(category=accepted.product.category)
     accepted.product.save()
+    third.product.subcategory = None
+    third.product.save()
     referral_transition(referral_id=accepted.pk, to_state="accepted", by=partner)
     client.force_login(partner)
     client.cookies["django_language"] = language
@@ -436,6 +440,9 @@ def test_the_api_list_shows_each_referral_as_its_own_detail_does(
     by_id = {row["id"]: row for row in rows}
     assert by_id[accepted.pk]["product"]["name_en"] == "Chilli paste"
     assert by_id[accepted.pk]["product"]["price"] == "85.50"
+    assert by_id[third.pk]["product"]["subcategory"] is None
+    assert by_id[accepted.pk]["product"]["subcategory"] == accepted.product.subcategory.code
+    assert by_id[sent.pk]["score"] is not None
     with translation.override(language):
         assert by_id[accepted.pk]["state_label"] == str(ReferralState.ACCEPTED.label)
         assert by_id[sent.pk]["state_label"] == str(ReferralState.SENT.label)
