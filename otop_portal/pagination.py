@@ -215,9 +215,6 @@ class ValuesList:
     def count(self) -> int:
         return self.rows.count()
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, index):
         shape, language = _shape(self.rows.model, self.columns), get_language()
         values = _values_of(self.rows, self.columns)[index]

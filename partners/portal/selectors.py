@@ -11,11 +11,9 @@ from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.models import Referral
 from matching.selectors import product_facts, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import QUEUES, REFERRALS, cached_count
-from otop_portal.i18n import choice_labels
 from otop_portal.pagination import ValuesRow, count_from_states, values_rows
 from partners.models import ContactView, RequirementVersion
 from partners.sentences import NameBook
@@ -89,9 +87,9 @@ SHORTLIST_ROW_COLUMNS = (
 def shortlist_page_rows(rows: QuerySet, ids) -> list[ValuesRow]:
     """The shortlist's rows with these ids (`rows`: partner_shortlist, filtered), in the ids'
     order, as values of what a row shows (SHORTLIST_ROW_COLUMNS and the pair's score, through
-    values_rows), with the state's label and the id of the product's first photo (its
-    thumbnail); an id `rows` no longer holds is left out. As models, a page's 50 referrals
-    (seven models each, and the photos) cost twice the CPU (issue 13)."""
+    values_rows), with the id of the product's first photo (its thumbnail); an id `rows` no
+    longer holds is left out. As models, a page's 50 referrals (seven models each, and the
+    photos) cost twice the CPU (issue 13)."""
     shown = values_rows(rows, ids, ("score", "product_id", *SHORTLIST_ROW_COLUMNS))
     photos: dict[int, int] = {}
     for product_id, photo_pk in (
@@ -100,9 +98,7 @@ def shortlist_page_rows(rows: QuerySet, ids) -> list[ValuesRow]:
         .values_list("product_id", "pk")
     ):
         photos.setdefault(product_id, photo_pk)
-    labels = choice_labels(Referral, "state")
     for row in shown:
-        row.state_label = labels.get(row.state, row.state)
         row.product.photo_pk = photos.get(row.product_id)
     return shown
 
