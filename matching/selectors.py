@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
 from matching.models import MatchResult
 from otop_portal import counts
-from otop_portal.choices import kept_reference
+from otop_portal.choices import kept_reference, reference_version
 from otop_portal.models import Role, User
-from otop_portal.pagination import ValuesList, only_shown, values_rows
+from otop_portal.pagination import ValuesList, first_values, values_row, values_rows
 from partners.models import PartnerStatus, RequirementVersion
 from producers.models import (
     Certification,
@@ -588,8 +588,9 @@ def officer_expiring_certifications(
 
 
 # What the officer's home shows of each queue's item waiting longest (its link is its pk):
-# read with only these columns and the joins they name (only_shown). The six items read in full,
-# with every relation their queues' lists join in, cost 2-3 ms of the page's 20 (issue 13).
+# read as values of only these columns, with the joins they name, and kept with the queue's
+# count (officer_queues). The six items read in full, with every relation their queues' lists
+# join in, cost 2-3 ms of the page's 20 (issue 13).
 _REFERRAL_OLDEST_COLUMNS = (
     "updated_at",
     "product__name_th",
@@ -616,8 +617,9 @@ QUEUE_OLDEST_COLUMNS = {
 def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
     """For each of the officer's queues, how many items wait and the one waiting longest
     (for expiring certificates: the one expiring soonest), with only what the home page shows
-    of it (QUEUE_OLDEST_COLUMNS). The counts come from the cache while no service changed a
-    queue; one query a queue for its item."""
+    of it (QUEUE_OLDEST_COLUMNS, as a ValuesRow in the reader's language). Both come from the
+    cache while no service changed a queue and no reference row (a channel's or a certificate
+    type's name) changed."""
     from django.utils import timezone
 
     queues = {
@@ -632,29 +634,29 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
     queues["proposals"] = referrals.filter(state="proposed")  # to approve or reject
     queues["to_send"] = referrals.filter(state="approved")  # approved, not sent yet
 
-    def figures() -> dict[str, tuple[int, int | None]]:
+    def figures() -> dict[str, tuple[int, dict | None]]:
         return {
-            name: (qs.count(), qs.values_list("pk", flat=True).first())
+            name: (qs.count(), first_values(qs, QUEUE_OLDEST_COLUMNS[name]))
             for name, qs in queues.items()
         }
 
-    # The counts and which item waits longest, per scope and day, until a service changes a
-    # queue (otop_portal/counts.py): a COUNT over every candidate of the country was most of
-    # this page's time at national size (issue 13). Then one query per queue for its item.
+    # The counts and the item waiting longest, as plain values (any language), per scope and
+    # day, until a service changes a queue (otop_portal/counts.py) or a reference row changes:
+    # a COUNT over every candidate of the country was most of this page's time at national
+    # size, and the six items read afresh on every visit were half of what remained (7 of
+    # 16 ms, issue 13). What changes without a service (a re-score) shows within
+    # COUNTS_CACHE_SECONDS, as the counts do.
     kinds = (counts.QUEUES, counts.REFERRALS)
-    scope = f"queues:{officer_scope_key(user)}:{today or timezone.localdate()}"
+    day = today or timezone.localdate()
+    scope = f"queues:{officer_scope_key(user)}:{day}:{reference_version()}"
     known = counts.cached_count(kinds, scope, figures)
-    out = {}
-    for name, qs in queues.items():
-        count, oldest_pk = known[name]
-        oldest = None
-        if oldest_pk:
-            shown = only_shown(qs, QUEUE_OLDEST_COLUMNS[name])
-            oldest = shown.filter(pk=oldest_pk).first()
-            if oldest is None:  # moved on meanwhile by a change no service announced
-                count, oldest = qs.count(), shown.first()
-        out[name] = {"count": count, "oldest": oldest}
-    return out
+    return {
+        name: {
+            "count": count,
+            "oldest": values_row(queues[name].model, QUEUE_OLDEST_COLUMNS[name], oldest),
+        }
+        for name, (count, oldest) in known.items()
+    }
 
 
 def officer_scope_key(user) -> str:

@@ -197,6 +197,20 @@ def values_rows(rows: QuerySet, ids, columns: tuple[str, ...]) -> list[ValuesRow
     return [_row(shape, found[pk], language) for pk in ids if pk in found]
 
 
+def first_values(rows: QuerySet, columns: tuple[str, ...]) -> dict | None:
+    """The first row of `rows`, in their order, as plain values of `columns` (and pk), or None:
+    what a cache can keep and values_row makes a row of later, in the reader's language then."""
+    return _values_of(rows, tuple(columns)).first()
+
+
+def values_row(model, columns: tuple[str, ...], values: dict | None) -> ValuesRow | None:
+    """The ValuesRow of `model` that values_rows would give for `values` (first_values), with
+    `name` in the reader's language."""
+    if values is None:
+        return None
+    return _row(_shape(model, tuple(columns)), values, get_language())
+
+
 class ValuesList:
     """A list's rows (a queryset, in its order) as values of `columns` nested by relation
     (ValuesRow), read a slice at a time: what a Paginator pages instead of the queryset when
