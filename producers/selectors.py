@@ -225,13 +225,30 @@ def product_star_ratings(
             status=CertificationStatus.VERIFIED,
         )
         .exclude(expires_on__lt=today)
+        .select_related("type")
         .prefetch_related(Prefetch("products", queryset=Product.objects.only("pk")))
     )
+    return star_ratings_from(products, certs, today)
+
+
+def star_facts(certifications: Iterable[Certification]) -> list[StarFact]:
+    """What the star rule reads of certificate rows (read with their type)."""
+    return [
+        StarFact(c.type.code, c.status, c.expires_on, c.star_level, c.award_year)
+        for c in certifications
+    ]
+
+
+def star_ratings_from(
+    products: list[Product], certifications: Iterable[Certification], today: dt.date
+) -> dict[int, StarRating]:
+    """product_star_ratings from certificate rows already read: every certificate of the
+    products' producers that may rate them (any status: the rule chooses), each with its type
+    and, for one that names products, those prefetched. No query: the producer's home reads
+    its certificates for their list and rates its products from them."""
+    certifications = list(certifications)
     facts: dict[int, list[StarFact]] = {p.pk: [] for p in products}
-    for cert in certs:
-        fact = StarFact(
-            OTOP_STARS_CODE, cert.status, cert.expires_on, cert.star_level, cert.award_year
-        )
+    for cert, fact in zip(certifications, star_facts(certifications), strict=True):
         if cert.scope == CertificationScope.PRODUCER:
             covered = [p.pk for p in products if p.producer_id == cert.producer_id]
         else:
@@ -249,6 +266,17 @@ def covering(product) -> Q:
     """Certificates that count for a product (a Product, its pk or an OuterRef to it): the
     producer-wide ones and those that name it. Filter by the product's producer as well."""
     return Q(scope=CertificationScope.PRODUCER) | Q(products=product)
+
+
+def certifications_covering(product) -> QuerySet[Certification]:
+    """Every certificate of the product's producer that covers it (any status), with its type:
+    what the product's page lists, and rates the product from (star_facts)."""
+    return (
+        Certification.objects.filter(producer_id=product.producer_id)
+        .filter(covering(product))
+        .select_related("type")
+        .distinct()
+    )
 
 
 def current_on(day: dt.date) -> Q:

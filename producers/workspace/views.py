@@ -90,7 +90,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if producer is not None:
         products = list(selectors.product_list(producer=producer)[:PAGE_SIZE])
         certifications = list(selectors.certification_list(producer=producer)[:PAGE_SIZE])
-        ratings = selectors.product_star_ratings(products)
+        if len(certifications) < PAGE_SIZE:  # all of them: they rate the products
+            ratings = selectors.star_ratings_from(products, certifications, timezone.localdate())
+        else:
+            ratings = selectors.product_star_ratings(products)
     missing = services.producer_missing(producer)
     next_steps = []
     if producer is not None:
@@ -303,19 +306,16 @@ def product_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PRODUCER)
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = _get_product_for_owner(request, pk)
-    ratings = selectors.product_star_ratings([product])
-    certifications = (
-        Certification.objects.filter(producer=product.producer)
-        .filter(selectors.covering(product))
-        .select_related("type")
-        .distinct()
-    )
+    certifications = list(selectors.certifications_covering(product))
     return render(
         request,
         "producers/product_detail.html",
         {
             "product": product,
-            "rating": ratings.get(product.pk),
+            # Rated from the certificates the page lists: every one that covers the product.
+            "rating": selectors.star_rating(
+                selectors.star_facts(certifications), timezone.localdate()
+            ),
             "certifications": certifications,
             "max_photos": MAX_PHOTOS,
             "ranking": ranking_in_words(product_channel_ranking(product.pk)),

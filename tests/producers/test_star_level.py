@@ -13,7 +13,16 @@ from matching.models import Referral
 from matching.selectors import product_facts
 from partners.portal.feeds import feed_items_for
 from producers.models import OTOP_STARS_CODE
-from producers.selectors import StarFact, current_star_level, product_star_ratings, star_rating
+from producers.selectors import (
+    StarFact,
+    certification_list,
+    certifications_covering,
+    current_star_level,
+    product_star_ratings,
+    star_facts,
+    star_rating,
+    star_ratings_from,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -104,12 +113,29 @@ def test_a_products_star_level(profile, stars_type, certificates, level_a, level
         )
     expected = {a.pk: level_a, b.pk: level_b}
 
-    ratings = product_star_ratings([a, b], today=TODAY)
-    pages = {p.pk: (r.level if (r := ratings.get(p.pk)) and not r.stale else None) for p in (a, b)}
+    def levels(ratings) -> dict[int, int | None]:
+        return {
+            p.pk: (r.level if (r := ratings.get(p.pk)) and not r.stale else None) for p in (a, b)
+        }
+
+    pages = levels(product_star_ratings([a, b], today=TODAY))
+    # The producer's home: from the certificates it lists. A product's page: from those that
+    # cover it, which it lists.
+    home = levels(star_ratings_from([a, b], certification_list(producer=profile), TODAY))
+    product_pages = {
+        p.pk: (
+            r.level
+            if (r := star_rating(star_facts(certifications_covering(p)), TODAY)) and not r.stale
+            else None
+        )
+        for p in (a, b)
+    }
     rescore = {f.product_id: f.star_level for f in product_facts([a.pk, b.pk], TODAY)}
     feed = {p.pk: _feed_stars(p) for p in (a, b)}
 
     assert pages == expected
+    assert home == expected
+    assert product_pages == expected
     assert rescore == expected
     assert feed == expected
 
