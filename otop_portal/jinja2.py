@@ -8,19 +8,24 @@ included from Django templates with `{% jinja_include %}` (otop_portal/templatet
 They name strings as `{{ _("...") }}`, or `{% set … = _("...") %}` for one with a
 placeholder, which is where `makemessages` finds them in any .html file
 (tests/core/test_jinja_rows.py), so the Thai catalogue keeps them; the filters are the Django
-templates' own.
+templates' own. A row template says its row as a macro and prints each row through
+`kept_row("<its path>", row, …)`, which keeps the rendered row by everything it shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.signals import setting_changed
 from django.db.models import Model
+from django.dispatch import receiver
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext, npgettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
+from markupsafe import Markup
 
+from otop_portal.choices import kept_rendered
 from otop_portal.i18n import choice_labels
 from otop_portal.pagination import ValuesRow
 from otop_portal.templatetags.thai_dates import local_date, local_datetime
@@ -47,6 +52,45 @@ def row_url(name: str, **fixed) -> Callable[[object], str]:
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
+# Rows kept rendered by the process (kept_row), all dropped when this many are kept: a row is
+# about 1 kB of HTML.
+KEPT_ROWS = 10_000
+_kept_rows: dict[tuple, Markup] = {}
+
+
+def _row_key(value):
+    """A ValuesRow as a tuple of every value it holds, its relations' nested: all a row's
+    macro can read of it."""
+    if isinstance(value, ValuesRow):
+        return tuple(
+            (name, _row_key(held)) for name, held in value.__dict__.items() if name != "_meta"
+        )
+    return value
+
+
+def kept_row(template: str, render: Callable[..., Markup], row, *context) -> Markup:
+    """`render(row)`, one row of a row template (its macro), kept by the process under the
+    template's name, the language, every value the row holds and `context` (whatever else
+    the macro reads that its table decides). A list's rows come back from one visit to the
+    next (a shortlist's first page, the queues), and rendering a page's 50 was a third of
+    such a page's CPU (issue 13); a row whose values changed is another key, so what is
+    shown is what was read. Only a ValuesRow is kept (its values are all it holds); any
+    other row is rendered every time."""
+    if not isinstance(row, ValuesRow):
+        return render(row)
+    key = (template, get_language(), _row_key(row), context)
+    try:
+        hash(key)
+    except TypeError:  # a value that cannot be a key (a list): rendered every time
+        return render(row)
+    return kept_rendered(_kept_rows, key, lambda: render(row), KEPT_ROWS)
+
+
+@receiver(setting_changed)
+def _forget_kept_rows(**kwargs) -> None:
+    _kept_rows.clear()  # what a row says may have changed (formats, time zone, URLs ...)
+
+
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 - autoescape: Django's backend sets it
     # Plain gettext: a string with a placeholder is said once, `{% set s = _("%(price)s baht") %}`
@@ -56,6 +100,7 @@ def environment(**options) -> Environment:
         url=lambda name, *args: reverse(name, args=args),
         row_url=row_url,
         choice_label=choice_label,
+        kept_row=kept_row,
     )
     env.filters.update(
         floatformat=floatformat, local_date=local_date, local_datetime=local_datetime

@@ -107,3 +107,77 @@ def test_a_shortlist_row_shows_a_name_as_typed_escaped_with_price_and_state_in_t
     assert "<b>" not in html.split('data-testid="shortlist"')[1].split("</table>")[0]
     assert "1,200.50 บาท / ผืน" in html
     assert 'data-testid="state"><span class="state state-sent">ส่งถึงพันธมิตรแล้ว</span>' in html
+
+
+# --- Rows kept rendered (otop_portal.jinja2.kept_row, issue 13) ----------------------------------
+
+ROW_TEMPLATES = sorted(
+    path.relative_to(JINJA_DIR).as_posix() for path in JINJA_DIR.rglob("*_rows.html")
+)
+
+
+@pytest.mark.parametrize("name", ROW_TEMPLATES)
+def test_every_row_template_keeps_its_rows_under_its_own_name(name):
+    """The keep is shared by every row template: each keys its rows by its own path, or one
+    template's row could be served for another's."""
+    source = (JINJA_DIR / name).read_text()
+    assert f'kept_row("{name}", row, ' in source
+    assert source.count("kept_row(") == 1
+
+
+def _tbody(html: str) -> str:
+    return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_shortlist_rows_are_kept_and_a_row_that_changed_shows_at_once(
+    client, partner, officer, partner_org, django_capture_on_commit_callbacks
+):
+    """The second visit's rows come from the keep, and say what a fresh render says; a row
+    whose product was renamed or whose state moved is rendered afresh, and a reader of the
+    other language gets their own words."""
+    from markupsafe import Markup
+
+    from matching.services import referral_transition
+    from otop_portal import jinja2 as rows_module
+
+    channel = factories.ChannelFactory(partner=partner_org)
+    renamed, accepted = sent_referrals(2, channel=channel, officer=officer)
+    client.force_login(partner)
+    client.cookies["django_language"] = "th"
+    url = reverse("partners:home")
+
+    rows_module._kept_rows.clear()
+    fresh = _tbody(client.get(url).content.decode())
+    assert _tbody(client.get(url).content.decode()) == fresh  # from the keep, the same
+
+    kept = {
+        key: value
+        for key, value in rows_module._kept_rows.items()
+        if key[0] == "partners/_shortlist_rows.html"
+    }
+    assert len(kept) == 2  # one per row
+    for key in kept:
+        pk = dict(key[2])["pk"]
+        rows_module._kept_rows[key] = Markup(f"<tr><td>kept {int(pk)}</td></tr>")  # noqa: S704
+    marked = _tbody(client.get(url).content.decode())
+    assert f"kept {renamed.pk}" in marked and f"kept {accepted.pk}" in marked
+
+    product = renamed.product
+    product.name_th = "ผ้าไหมมัดหมี่ลายใหม่"
+    product.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_transition(referral_id=accepted.pk, to_state="accepted", by=partner)
+    changed = _tbody(client.get(url).content.decode())
+    assert f"kept {renamed.pk}" not in changed and "ผ้าไหมมัดหมี่ลายใหม่" in changed
+    assert f"kept {accepted.pk}" not in changed
+    row = changed.split(f'data-referral="{accepted.pk}"', 1)[1].split("</tr>", 1)[0]
+    with translation.override("th"):
+        assert str(ReferralState.ACCEPTED.label) in row
+    assert 'name="ids"' not in row  # only a waiting referral can be ticked
+
+    client.cookies["django_language"] = "en"
+    english = _tbody(client.get(url).content.decode())
+    with translation.override("en"):
+        assert f">{ReferralState.ACCEPTED.label!s}</span>" in english
+    assert "kept" not in english
