@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from otop_portal.choices import kept_rendered
 from otop_portal.i18n import choice_labels
-from otop_portal.pagination import ValuesRow
+from otop_portal.pagination import ValuesRow, values_key
 from otop_portal.templatetags.thai_dates import local_date, local_datetime
 
 
@@ -58,16 +58,6 @@ KEPT_ROWS = 10_000
 _kept_rows: dict[tuple, Markup] = {}
 
 
-def _row_key(value):
-    """A ValuesRow as a tuple of every value it holds, its relations' nested: all a row's
-    macro can read of it."""
-    if isinstance(value, ValuesRow):
-        return tuple(
-            (name, _row_key(held)) for name, held in value.__dict__.items() if name != "_meta"
-        )
-    return value
-
-
 def kept_row(template: str, render: Callable[..., Markup], row, *context) -> Markup:
     """`render(row)`, one row of a row template (its macro), kept by the process under the
     template's name, the language, every value the row holds and `context` (whatever else
@@ -76,13 +66,10 @@ def kept_row(template: str, render: Callable[..., Markup], row, *context) -> Mar
     such a page's CPU (issue 13); a row whose values changed is another key, so what is
     shown is what was read. Only a ValuesRow is kept (its values are all it holds); any
     other row is rendered every time."""
-    if not isinstance(row, ValuesRow):
+    values = values_key(row)
+    if values is None:
         return render(row)
-    key = (template, get_language(), _row_key(row), context)
-    try:
-        hash(key)
-    except TypeError:  # a value that cannot be a key (a list): rendered every time
-        return render(row)
+    key = (template, get_language(), values, context)
     return kept_rendered(_kept_rows, key, lambda: render(row), KEPT_ROWS)
 
 

@@ -133,6 +133,28 @@ class ValuesRow:
         return f"<ValuesRow {self._meta.label} {self.pk}>"
 
 
+def values_key(row) -> tuple | None:
+    """Every value a ValuesRow holds, its relations' nested, as a tuple: all that a row
+    template or a serializer can read of it, so what it renders to can be kept under it.
+    None for any other row, or one holding a value that cannot be a key."""
+    if not isinstance(row, ValuesRow):
+        return None
+    key = _values_key(row)
+    try:
+        hash(key)
+    except TypeError:  # a list or a dict among the values
+        return None
+    return key
+
+
+def _values_key(value):
+    if isinstance(value, ValuesRow):
+        return tuple(
+            (name, _values_key(held)) for name, held in value.__dict__.items() if name != "_meta"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class _Shape:
     """A row's (or one of its relations') attributes: each column's name for values(), each

@@ -27,6 +27,7 @@ from matching.api.serializers import decline_code_field, listing_url_field, stat
 from matching.models import Referral
 from otop_portal.models import Role
 from otop_portal.pagination import KnownCountPaginator, serializer_columns, values_rows
+from otop_portal.serializers import KeptRowsListSerializer
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
     partner_shortlist,
@@ -92,6 +93,8 @@ class ShortlistSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Referral
+        # A page's rows, read as values, serialized once per process (issue 13).
+        list_serializer_class = KeptRowsListSerializer
         fields = [
             "id",
             "state",

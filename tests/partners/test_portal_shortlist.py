@@ -449,6 +449,49 @@ def test_the_api_list_shows_each_referral_as_its_own_detail_does(
     assert (by_id[sent.pk]["state_label"] == "Sent to the partner") == (language == "en")
 
 
+def test_the_api_list_serializes_a_row_once_and_a_row_that_changed_afresh(
+    client, partner, officer, central_channel
+):
+    """A page's rows are serialized once per process (otop_portal.serializers, issue 13): the
+    next call's rows come from the keep and say the same; a row whose product was renamed or
+    whose state moved is serialized afresh, and a reader of the other language gets their own
+    words."""
+    from django.utils import translation
+
+    from matching.models import ReferralState
+    from otop_portal import serializers as kept_module
+    from partners.portal.api import ShortlistSerializer
+
+    renamed, accepted = sent_referrals(2, channel=central_channel, officer=officer)
+    client.force_login(partner)
+    client.cookies["django_language"] = "th"
+    url = reverse("api:shortlist-list")
+    kept_module._kept_representations.clear()
+    first = client.get(url).json()["results"]
+    assert client.get(url).json()["results"] == first
+
+    kept = [key for key in kept_module._kept_representations if key[0] is ShortlistSerializer]
+    assert len(kept) == 2  # one per row
+    for key in kept:
+        kept_module._kept_representations[key] = {"id": dict(key[2])["pk"], "kept": True}
+    assert [row.get("kept") for row in client.get(url).json()["results"]] == [True, True]
+
+    renamed.product.name_th = "น้ำพริกสูตรใหม่"
+    renamed.product.save()
+    referral_transition(referral_id=accepted.pk, to_state="accepted", by=partner)
+    by_id = {row["id"]: row for row in client.get(url).json()["results"]}
+    assert "kept" not in by_id[renamed.pk] and "kept" not in by_id[accepted.pk]
+    assert by_id[renamed.pk]["product"]["name_th"] == "น้ำพริกสูตรใหม่"
+    assert by_id[accepted.pk]["state"] == "accepted"
+    with translation.override("th"):
+        assert by_id[accepted.pk]["state_label"] == str(ReferralState.ACCEPTED.label)
+
+    client.cookies["django_language"] = "en"
+    english = {row["id"]: row for row in client.get(url).json()["results"]}
+    assert english[accepted.pk]["state_label"] == "Accepted by the partner"
+    assert english[renamed.pk]["state_label"] == "Sent to the partner"
+
+
 def test_the_api_detail_has_verified_certificates_and_no_contact_details(
     client, partner, officer, central_channel, fda
 ):
