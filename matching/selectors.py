@@ -220,6 +220,16 @@ def _active_channel_rows(*, kept: bool = True) -> list[tuple[int, int, dict]]:
     return kept_reference("active-channel-rows", read) if kept else read()
 
 
+def active_channel_snapshot(channel_id: int) -> dict | None:
+    """The requirement snapshot a channel is matched against now, from the rows the process
+    keeps (_active_channel_rows); None when the channel is not matched (closed, or its
+    partner left the MOU)."""
+    for found_id, _number, snapshot in _active_channel_rows():
+        if found_id == channel_id:
+            return snapshot
+    return None
+
+
 def active_channels() -> list[tuple[int, CompiledChannel]]:
     """(channel id, compiled requirement) of every channel that is matched: active, of a
     partner that has not left the MOU, at its current requirement version. Read afresh, two

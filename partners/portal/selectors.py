@@ -11,11 +11,11 @@ from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.selectors import product_facts, referrals_visible_to
+from matching.selectors import active_channel_snapshot, product_facts, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import QUEUES, REFERRALS, cached_count
 from otop_portal.pagination import ValuesRow, count_from_states, values_rows
-from partners.models import ContactView, RequirementVersion
+from partners.models import ContactView
 from partners.sentences import NameBook
 from producers.models import Certification, CertificationStatus, ProductPhoto
 from producers.selectors import certificate_type_categories, covering, current_on
@@ -201,14 +201,10 @@ def product_certificates(product) -> list:
 
 def referral_explanation(referral) -> dict[str, Any] | None:
     """Why the product fits the referral's channel, now: the engine's checks in the reader's
-    language, with the score. None when the product or the channel is no longer matched."""
-    snapshot = (
-        RequirementVersion.objects.filter(
-            channel_id=referral.channel_id, number=F("channel__requirement__version")
-        )
-        .values_list("snapshot", flat=True)
-        .first()
-    )
+    language, with the score. None when the product or the channel is no longer matched (the
+    channel closed, or its partner left). The channel's requirement comes from the rows the
+    process keeps (a statement less per page, issue 13)."""
+    snapshot = active_channel_snapshot(referral.channel_id)
     today = timezone.localdate()
     facts = product_facts([referral.product_id], today)
     if snapshot is None or not facts:

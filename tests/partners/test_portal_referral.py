@@ -108,6 +108,40 @@ def test_the_page_shows_the_product_its_producer_and_why_it_fits(
     assert not response.context["may_list"]
 
 
+def test_the_page_explains_against_the_channels_current_requirement_and_not_once_closed(
+    client, partner, officer, partner_org
+):
+    """The explanation reads the channel's requirement as the matching does now: a new
+    requirement version shows at once, and a closed channel has nothing to compare."""
+    from partners.models import RequirementVersion
+
+    channel = factories.ChannelFactory(
+        partner=partner_org, code="central-barcode", requirement={"gtin_required": True}
+    )
+    (referral,) = sent_referrals(1, channel=channel, officer=officer, gtin="8850123456786")
+    client.force_login(partner)
+    checks = [text for _o, text in _page(client, referral).context["explanation"]["checks"]]
+    assert "Needs a barcode; this product has one." in checks
+
+    requirement = channel.requirement
+    current = RequirementVersion.objects.get(channel=channel, number=requirement.version)
+    requirement.version += 1
+    RequirementVersion.objects.create(
+        channel=channel,
+        number=requirement.version,
+        snapshot={**current.snapshot, "gtin_required": False},
+    )
+    requirement.save()
+    checks = [text for _o, text in _page(client, referral).context["explanation"]["checks"]]
+    assert "Needs a barcode; this product has one." not in checks
+
+    channel.is_active = False
+    channel.save()
+    response = _page(client, referral)
+    assert response.context["explanation"] is None
+    assert "the channel is closed" in response.content.decode()
+
+
 def test_contact_details_are_hidden_until_accepted_and_nothing_is_recorded(
     client, partner, referral
 ):
