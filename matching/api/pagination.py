@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from matching.filters import DEFAULT_ORDERING, ORDERINGS
+from otop_portal.pagination import ValuesList
 
 
 class KeysetPagination(BasePagination):
@@ -42,7 +43,12 @@ class KeysetPagination(BasePagination):
         after = self._decode_cursor(request)
         if after is not None:
             queryset = queryset.filter(_after(ordering, after))
-        rows = list(queryset.order_by(*ordering)[: self.page_size + 1])
+        ordered = queryset.order_by(*ordering)
+        # A view that names its rows' columns (`values_columns`, the ordering's among them)
+        # gets them as values (ValuesRow), which its serializer reads as it reads models.
+        columns = getattr(view, "values_columns", None)
+        page = ValuesList(ordered, columns) if columns else ordered
+        rows = list(page[: self.page_size + 1])
         self.has_next = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         return self.page

@@ -19,6 +19,7 @@ from matching.models import (
 )
 from matching.selectors import results_visible_to
 from otop_portal.pagination import only_shown, serializer_columns
+from otop_portal.serializers import KeptRowsListSerializer
 
 GATE_NAMES = {c.value: c.name.lower() for c in Criterion if c < Criterion.CERTIFICATE_RULE}
 
@@ -52,6 +53,8 @@ class MatchResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MatchResult
+        # A page's rows, read as values, serialized once per process (issue 13).
+        list_serializer_class = KeptRowsListSerializer
         fields = [
             "id",
             "product",
@@ -81,6 +84,23 @@ class MatchResultViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MatchResultSerializer
     filterset_class = MatchResultApiFilter
     pagination_class = KeysetPagination
+    # What a page's rows are read as (values, for KeysetPagination): the columns the
+    # serializer reads, each under the name it reads it by. As models, with only these
+    # columns, the 50 rows and their serialization were half of a page's CPU (issue 13).
+    # tests/matching/test_results_api.py checks each row against its detail (a model).
+    values_columns = (
+        "id",
+        "product_id",
+        "product__name_th",
+        "channel__code",
+        "channel__partner__code",
+        "eligible",
+        "score",
+        "star_level",
+        "failed",
+        "requirement_version",
+        "computed_at",
+    )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -222,3 +222,33 @@ def test_the_schema_describes_the_results_and_their_filters(client):
     } <= names
     fields = schema["components"]["schemas"]["MatchResult"]["properties"]
     assert {"product", "product_name", "channel", "partner", "failed_criteria"} <= set(fields)
+
+
+def test_each_listed_result_is_its_detail_and_a_changed_one_shows_at_once(
+    client, national_officer, world
+):
+    """The list reads a page's rows as values (values_columns) and keeps their representation
+    (otop_portal.serializers); the detail reads a model. Each listed result says what its
+    detail says, the next call's rows come from the keep, and a result whose stored score
+    changed (a re-score) shows its new score at once."""
+    from django.utils import timezone
+
+    from matching.api.results import MatchResultSerializer
+    from otop_portal import serializers as kept_module
+
+    client.force_login(national_officer)
+    kept_module._kept_representations.clear()
+    rows = client.get(URL).json()["results"]
+    assert len(rows) > 3
+    for row in rows:
+        detail = client.get(reverse("api:match-result-detail", args=[row["id"]]))
+        assert detail.json() == row
+    assert client.get(URL).json()["results"] == rows
+    kept = [key for key in kept_module._kept_representations if key[0] is MatchResultSerializer]
+    assert len(kept) == len(rows)
+
+    changed = rows[-1]
+    new_score = 1 if changed["score"] != 1 else 2
+    MatchResult.objects.filter(pk=changed["id"]).update(score=new_score, computed_at=timezone.now())
+    by_id = {row["id"]: row for row in client.get(URL, {"ordering": "score"}).json()["results"]}
+    assert by_id[changed["id"]]["score"] == new_score
