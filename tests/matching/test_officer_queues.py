@@ -87,10 +87,23 @@ def test_national_officer_queues_cover_every_province(national_officer):
 
 
 def test_officer_home_shows_the_counts_and_links(client, officer):
+    from django.test.utils import CaptureQueriesContext
+
     producer = _submitted()
+    officer.provinces.add(factories.ProvinceFactory(code="57", name_en="Chiang Rai"))
     client.force_login(officer)
-    response = client.get(reverse("matching:officer_home"))
+    client.cookies["django_language"] = "en"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("matching:officer_home"))
     assert response.status_code == 200
+    html = response.content.decode()
+    assert "<li>Chiang Rai</li>" in html
+    assert all(f"<li>{p.name_en}</li>" in html for p in officer.provinces.all())
+    # The officer's provinces are read once: for the queues' scope and the list both.
+    reads = [
+        q["sql"] for q in queries.captured_queries if '"otop_portal_user_provinces"' in q["sql"]
+    ]
+    assert len(reads) == 1
     assert response.context["queues"]["producers"]["count"] == 1
     assert reverse("matching:officer_producer", args=[producer.pk]).encode() in response.content
     for name in ("officer_producers", "officer_certificates", "officer_expiring_certificates"):
