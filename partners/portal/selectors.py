@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
@@ -87,20 +87,19 @@ SHORTLIST_ROW_COLUMNS = (
 def shortlist_page_rows(rows: QuerySet, ids) -> list[ValuesRow]:
     """The shortlist's rows with these ids (`rows`: partner_shortlist, filtered), in the ids'
     order, as values of what a row shows (SHORTLIST_ROW_COLUMNS and the pair's score, through
-    values_rows), with the id of the product's first photo (its thumbnail); an id `rows` no
-    longer holds is left out. As models, a page's 50 referrals (seven models each, and the
-    photos) cost twice the CPU (issue 13)."""
-    shown = values_rows(rows, ids, ("score", "product_id", *SHORTLIST_ROW_COLUMNS))
-    photos: dict[int, int] = {}
-    for product_id, photo_pk in (
-        ProductPhoto.objects.filter(product_id__in={row.product_id for row in shown})
-        .order_by("product_id", "position", "pk")
-        .values_list("product_id", "pk")
-    ):
-        photos.setdefault(product_id, photo_pk)
-    for row in shown:
-        row.product.photo_pk = photos.get(row.product_id)
-    return shown
+    values_rows), with `photo_pk`, the id of the product's first photo (its thumbnail), read
+    in the same statement; an id `rows` no longer holds is left out. As models, a page's 50
+    referrals (seven models each, and the photos) cost twice the CPU (issue 13)."""
+    first_photo = (
+        ProductPhoto.objects.filter(product_id=OuterRef("product_id"))
+        .order_by("position", "pk")
+        .values("pk")[:1]
+    )
+    return values_rows(
+        rows.annotate(photo_pk=Subquery(first_photo)),
+        ids,
+        ("score", "photo_pk", *SHORTLIST_ROW_COLUMNS),
+    )
 
 
 def partner_state_counts(user) -> dict[str, int]:
