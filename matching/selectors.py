@@ -52,14 +52,17 @@ def matchable_products():
     return Product.objects.filter(status=ProductStatus.ACTIVE, producer__erased_at__isnull=True)
 
 
-def product_facts(product_ids: Iterable[int], as_of: dt.date) -> list[ProductFacts]:
-    """Facts of the given matchable products (others are left out), in three queries."""
-    rows = list(
-        matchable_products()
-        .filter(id__in=list(product_ids))
-        .order_by("id")
-        .values_list(*PRODUCT_COLUMNS)
-    )
+def product_facts(
+    product_ids: Iterable[int] | None, as_of: dt.date, *, producer_id: int | None = None
+) -> list[ProductFacts]:
+    """Facts of the given matchable products (others are left out), or with `producer_id`
+    (and no ids) of every matchable product of that producer, in three queries."""
+    products = matchable_products()
+    if producer_id is not None:
+        products = products.filter(producer_id=producer_id)
+    if product_ids is not None:
+        products = products.filter(id__in=list(product_ids))
+    rows = list(products.order_by("id").values_list(*PRODUCT_COLUMNS))
     return _facts_from_rows(rows, as_of)
 
 
@@ -352,8 +355,7 @@ def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit
     from matching.engine import explain
 
     as_of = as_of or timezone.localdate()
-    ids = list(matchable_products().filter(producer_id=producer_id).values_list("id", flat=True))
-    facts = product_facts(ids, as_of)
+    facts = product_facts(None, as_of, producer_id=producer_id)
 
     def work(channels) -> list[dict[str, Any]]:
         opened: dict[tuple, dict[str, Any]] = {}

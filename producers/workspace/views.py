@@ -98,12 +98,13 @@ def home(request: HttpRequest) -> HttpResponse:
     next_steps = []
     if producer is not None:
         next_steps = next_steps_in_words(producer_next_steps(producer.pk))
-        names = {
-            p.pk: p.name
-            for p in Product.objects.filter(
-                pk__in={pk for s in next_steps for pk in s["product_ids"]}
-            ).only("pk", "name_th", "name_en")
-        }
+        named = {pk for s in next_steps for pk in s["product_ids"]}
+        names = {p.pk: p.name for p in products}  # the listed ones: most producers' all
+        if not named <= names.keys():
+            names = {
+                p.pk: p.name
+                for p in Product.objects.filter(pk__in=named).only("pk", "name_th", "name_en")
+            }
         for step in next_steps:
             step["products"] = sorted(names[pk] for pk in step["product_ids"] if pk in names)
     if producer is not None and not products:

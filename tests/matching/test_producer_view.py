@@ -137,6 +137,34 @@ def test_home_shows_next_steps(client, profile, chilli):
     assert "opens 1 channel" in html
 
 
+def test_home_names_each_steps_products_whether_listed_on_it_or_not(
+    client, profile, chilli, food, monkeypatch
+):
+    """A step names every product it would open a channel for, by the names the home lists,
+    and by reading them when the home lists only the first few products."""
+    from producers.workspace import views
+
+    chilli.name_en = "Chilli paste"
+    chilli.save()
+    mango = factories.ProductFactory(
+        producer=profile, category=food, price=80, name_th="มะม่วงกวน", name_en="Mango paste"
+    )
+    client.force_login(profile.user)
+    client.cookies["django_language"] = "en"
+
+    def step_products(html: str) -> str:
+        steps = html.split('data-testid="next-steps"', 1)[1].split("</section>", 1)[0]
+        return steps.split('<span class="muted">', 1)[1].split("</span>", 1)[0]
+
+    assert step_products(client.get("/producer/").content.decode()) == "Chilli paste, Mango paste"
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    html = client.get("/producer/").content.decode()
+    listed = html.split('data-testid="home-products"', 1)[1].split("</ul>", 1)[0]
+    assert listed.count("<li>") == 1  # the home lists one product
+    assert step_products(html) == "Chilli paste, Mango paste"
+    assert mango.name_en not in listed or chilli.name_en not in listed
+
+
 def test_product_page_keeps_a_constant_number_of_queries_whatever_the_channels(
     client, profile, chilli
 ):
