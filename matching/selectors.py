@@ -20,6 +20,7 @@ from otop_portal.choices import kept_reference, reference_version
 from otop_portal.models import Role, User
 from otop_portal.pagination import ValuesList, first_values, values_row, values_rows
 from partners.models import PartnerStatus, RequirementVersion
+from partners.selectors import kept_channels
 from producers.models import (
     Certification,
     CertificationScope,
@@ -294,9 +295,16 @@ NEAREST_MISSES = 5  # channels shown below the eligible ones, closest first
 
 
 def _channel_rows(channel_ids: list[int]) -> dict[int, Any]:
+    """These channels, with their partners, from the channels the process keeps (one made
+    since they were read, by another process, is read here)."""
     from partners.models import Channel
 
-    return {c.pk: c for c in Channel.objects.filter(pk__in=channel_ids).select_related("partner")}
+    kept = kept_channels()
+    found = {pk: kept[pk] for pk in channel_ids if pk in kept}
+    if len(found) < len(set(channel_ids)):
+        missing = set(channel_ids) - found.keys()
+        found.update(Channel.objects.select_related("partner").in_bulk(missing))
+    return found
 
 
 def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:

@@ -29,6 +29,16 @@ def kept_partner(pk: int | None) -> Partner | None:
     return kept_reference("partners", lambda: {p.pk: p for p in Partner.objects.all()}).get(pk)
 
 
+def kept_channels() -> dict[int, Channel]:
+    """Every channel by id, with its partner, kept by the process while the reference data
+    is unchanged (a channel's or a partner's save makes a new version): a product's page
+    named its ranked channels from a statement of its own on every visit (issue 13).
+    Shared: read them, do not change them."""
+    return kept_reference(
+        "channels", lambda: {c.pk: c for c in Channel.objects.select_related("partner")}
+    )
+
+
 def requirement_prefetch(prefix: str = "") -> list:
     """What requirement_snapshot reads, as prefetches from a Channel (prefix "") or from a
     Partner (prefix "channels__")."""

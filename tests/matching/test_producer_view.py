@@ -219,3 +219,27 @@ def test_certificate_fact_counts_only_when_verified_and_current():
     fact = CertificateFact("fda", True, dt.date(2026, 1, 1))
     assert fact.counts_on(dt.date(2026, 1, 1))
     assert not fact.counts_on(dt.date(2026, 1, 2))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_product_page_names_its_channels_from_the_kept_ones_and_a_rename_at_once(
+    client, profile, chilli, channels
+):
+    """The ranked channels are named from the channels the process keeps
+    (partners.selectors.kept_channels): a second visit reads no channel row, and a renamed
+    channel shows under its new name on the next visit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(profile.user)
+    client.cookies["django_language"] = "en"
+    url = f"/producer/products/{chilli.pk}/"
+    assert "Open market" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        assert "Open market" in client.get(url).content.decode()
+    assert not [q for q in again.captured_queries if 'FROM "partners_channel"' in q["sql"]]
+
+    channels["open"].name_en = "Open street market"
+    channels["open"].save()
+    html = client.get(url).content.decode()
+    assert "Open street market" in html
