@@ -139,6 +139,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: allauth's rate limits need one shared by every worker process ----------------------
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://otop_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Django keeps 300 entries in a database cache and, past that, deletes a third of them in
+    # key order: allauth's login limits ("allauth:rl:...") and the kept counts' versions first,
+    # so at national size (a key per producer's explained products, per officer's scope ...)
+    # the limits would be forgotten and the counts worked out again and again. Room for
+    # 20,000 (each write counts the table: about 1 ms at 20,000 rows, 5 ms at 100,000);
+    # CACHE_URL=dbcache://otop_cache?MAX_ENTRIES=... says otherwise, redis://... needs none.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "otop_portal.User"

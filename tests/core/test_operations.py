@@ -171,6 +171,29 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expe
     assert result.stdout.strip() == expected
 
 
+@pytest.mark.parametrize(
+    ("cache_url", "expected"),
+    [
+        (None, "20000"),  # the database cache by default: room for the national register
+        ("dbcache://otop_cache?MAX_ENTRIES=5000", "5000"),
+        ("redis://127.0.0.1:6379/1", "None"),
+    ],
+)
+def test_a_database_cache_has_room_for_more_than_djangos_300_entries(cache_url, expected):
+    """Past its MAX_ENTRIES a database cache deletes a third of its entries in key order,
+    allauth's login limits first: Django's 300 would be reached at once at national size."""
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.CACHES['default'].get('OPTIONS', {}).get('MAX_ENTRIES'))"
+    )
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CACHE_URL"}
+    if cache_url is not None:
+        env["CACHE_URL"] = cache_url
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
 def test_the_wsgi_worker_leaves_what_it_loaded_at_start_out_of_the_collectors_passes():
     code = "import gc, otop_portal.wsgi; print(gc.get_freeze_count() > 10000)"
     result = subprocess.run(  # noqa: S603
