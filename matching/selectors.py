@@ -30,7 +30,12 @@ from producers.models import (
     Product,
     ProductStatus,
 )
-from producers.selectors import certificate_type_categories, officer_covers, star_rating
+from producers.selectors import (
+    certificate_type_categories,
+    covering,
+    officer_covers,
+    star_rating,
+)
 
 PRODUCT_COLUMNS = (
     "id",
@@ -84,26 +89,42 @@ def iter_product_facts(
         yield _facts_from_rows(rows, as_of)
 
 
+# What the facts read of a certificate, in this order (_facts_from_rows indexes them).
+CERTIFICATE_COLUMNS = (
+    "id",
+    "producer_id",
+    "type__code",
+    "status",
+    "expires_on",
+    "issued_on",
+    "number",
+    "scope",
+    "star_level",
+    "award_year",
+)
+
+
 def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
     if not rows:
         return []
     producer_ids = {row[1] for row in rows}
     product_ids = {row[0] for row in rows}
+    if len(rows) == 1:
+        # One product (its page, a referral's page): the certificates that cover it in one
+        # statement, through the rule that says which do (producers.selectors.covering), not
+        # the producer's all and then the products each names (issue 13).
+        certs = list(
+            Certification.objects.filter(producer_id=rows[0][1])
+            .filter(covering(rows[0][0]))
+            .exclude(status=CertificationStatus.REJECTED)
+            .distinct()
+            .values_list(*CERTIFICATE_COLUMNS)
+        )
+        return [_facts_of(rows[0], sorted(certs), as_of)]
     certs = list(
         Certification.objects.filter(producer_id__in=producer_ids)
         .exclude(status=CertificationStatus.REJECTED)
-        .values_list(
-            "id",
-            "producer_id",
-            "type__code",
-            "status",
-            "expires_on",
-            "issued_on",
-            "number",
-            "scope",
-            "star_level",
-            "award_year",
-        )
+        .values_list(*CERTIFICATE_COLUMNS)
     )
     product_scoped = [c[0] for c in certs if c[7] == CertificationScope.PRODUCTS]
     covers: dict[int, list[int]] = defaultdict(list)
@@ -126,10 +147,18 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
             for product_id in covers.get(c[0], ()):
                 by_product[product_id].append(c)
 
-    facts = []
-    for (
+    return [
+        _facts_of(row, sorted(by_producer.get(row[1], []) + by_product.get(row[0], [])), as_of)
+        for row in rows
+    ]
+
+
+def _facts_of(row: tuple, mine: list[tuple], as_of: dt.date) -> ProductFacts:
+    """A product's facts from its PRODUCT_COLUMNS and the certificates that cover it
+    (CERTIFICATE_COLUMNS, sorted)."""
+    (
         pid,
-        producer_id,
+        _producer_id,
         category,
         subcategory,
         producer_type,
@@ -140,43 +169,38 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
         capacity,
         lead_time,
         perishable,
-    ) in rows:
-        mine = sorted(by_producer.get(producer_id, []) + by_product.get(pid, []))
-        rating = star_rating([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
-        stars = rating.level if rating is not None and not rating.stale else None
-        # A rating from an earlier round: the step is "renew it", not "reach N stars".
-        stale_stars = rating.level if rating is not None and rating.stale else None
-        facts.append(
-            ProductFacts(
-                product_id=pid,
-                category=category,
-                subcategory=subcategory,
-                producer_type=producer_type or "",
-                province=province,
-                price=price,
-                gtin=gtin or "",
-                shelf_life_days=shelf_life,
-                monthly_capacity=capacity,
-                lead_time_days=lead_time,
-                star_level=stars,
-                perishable=bool(perishable),
-                stale_star_level=stale_stars,
-                certificates=tuple(
-                    CertificateFact(
-                        type=c[2],
-                        # An expired record was verified once: the gap says "renew", not "get".
-                        verified=c[3]
-                        in (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED),
-                        expires_on=c[4],
-                        issued_on=c[5],
-                        number=c[6],
-                        stars=c[8],
-                    )
-                    for c in mine
-                ),
+    ) = row
+    rating = star_rating([(c[2], c[3], c[4], c[8], c[9]) for c in mine], as_of)
+    stars = rating.level if rating is not None and not rating.stale else None
+    # A rating from an earlier round: the step is "renew it", not "reach N stars".
+    stale_stars = rating.level if rating is not None and rating.stale else None
+    return ProductFacts(
+        product_id=pid,
+        category=category,
+        subcategory=subcategory,
+        producer_type=producer_type or "",
+        province=province,
+        price=price,
+        gtin=gtin or "",
+        shelf_life_days=shelf_life,
+        monthly_capacity=capacity,
+        lead_time_days=lead_time,
+        star_level=stars,
+        perishable=bool(perishable),
+        stale_star_level=stale_stars,
+        certificates=tuple(
+            CertificateFact(
+                type=c[2],
+                # An expired record was verified once: the gap says "renew", not "get".
+                verified=c[3] in (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED),
+                expires_on=c[4],
+                issued_on=c[5],
+                number=c[6],
+                stars=c[8],
             )
-        )
-    return facts
+            for c in mine
+        ),
+    )
 
 
 def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:

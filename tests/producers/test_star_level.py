@@ -130,7 +130,11 @@ def test_a_products_star_level(profile, stars_type, certificates, level_a, level
         )
         for p in (a, b)
     }
-    rescore = {f.product_id: f.star_level for f in product_facts([a.pk, b.pk], TODAY)}
+    both = product_facts([a.pk, b.pk], TODAY)
+    rescore = {f.product_id: f.star_level for f in both}
+    # One product's facts (its page, a referral's) read its certificates another way
+    # (matching.selectors._facts_from_rows): the same facts, certificates and all.
+    assert [*product_facts([a.pk], TODAY), *product_facts([b.pk], TODAY)] == both
     feed = {p.pk: _feed_stars(p) for p in (a, b)}
 
     assert pages == expected
