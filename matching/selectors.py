@@ -664,42 +664,48 @@ def officer_queues(user, *, today: dt.date | None = None) -> dict[str, dict[str,
     of it (QUEUE_OLDEST_COLUMNS, as a ValuesRow in the reader's language). Both come from the
     cache while no service changed a queue and no reference row (a channel's or a certificate
     type's name) changed."""
+    from django.apps import apps
     from django.utils import timezone
 
-    queues = {
-        "producers": officer_submitted_producers(user),
-        "certificates": officer_pending_certifications(user),
-        "expiring": officer_expiring_certifications(user, today=today),
-        "candidates": officer_candidates(user).order_by(
-            F("eligible_since").asc(nulls_last=True), "pk"
-        ),
-    }
-    referrals = referrals_visible_to(user).order_by("updated_at", "pk")
-    queues["proposals"] = referrals.filter(state="proposed")  # to approve or reject
-    queues["to_send"] = referrals.filter(state="approved")  # approved, not sent yet
+    def queues() -> dict[str, QuerySet]:
+        found = {
+            "producers": officer_submitted_producers(user),
+            "certificates": officer_pending_certifications(user),
+            "expiring": officer_expiring_certifications(user, today=today),
+            "candidates": officer_candidates(user).order_by(
+                F("eligible_since").asc(nulls_last=True), "pk"
+            ),
+        }
+        referrals = referrals_visible_to(user).order_by("updated_at", "pk")
+        found["proposals"] = referrals.filter(state="proposed")  # to approve or reject
+        found["to_send"] = referrals.filter(state="approved")  # approved, not sent yet
+        return found
 
-    def figures() -> dict[str, tuple[int, dict | None]]:
+    def figures() -> dict[str, tuple[int, dict | None, str]]:
         return {
-            name: (qs.count(), first_values(qs, QUEUE_OLDEST_COLUMNS[name]))
-            for name, qs in queues.items()
+            name: (qs.count(), first_values(qs, QUEUE_OLDEST_COLUMNS[name]), qs.model._meta.label)
+            for name, qs in queues().items()
         }
 
     # The counts and the item waiting longest, as plain values (any language), per scope and
     # day, until a service changes a queue (otop_portal/counts.py) or a reference row changes:
     # a COUNT over every candidate of the country was most of this page's time at national
     # size, and the six items read afresh on every visit were half of what remained (7 of
-    # 16 ms, issue 13). What changes without a service (a re-score) shows within
-    # COUNTS_CACHE_SECONDS, as the counts do.
+    # 16 ms, issue 13). The queues' querysets are built only to work the figures out (six
+    # scoped querysets cost 2 ms to build). What changes without a service (a re-score) shows
+    # within COUNTS_CACHE_SECONDS, as the counts do.
     kinds = (counts.QUEUES, counts.REFERRALS)
     day = today or timezone.localdate()
-    scope = f"queues:{officer_scope_key(user)}:{day}:{reference_version()}"
+    # "queues3": the figures' shape (count, values, model); a new name when it changes, as a
+    # deployment meets the figures the code before it left in the shared cache.
+    scope = f"queues3:{officer_scope_key(user)}:{day}:{reference_version()}"
     known = counts.cached_count(kinds, scope, figures)
     return {
         name: {
             "count": count,
-            "oldest": values_row(queues[name].model, QUEUE_OLDEST_COLUMNS[name], oldest),
+            "oldest": values_row(apps.get_model(model), QUEUE_OLDEST_COLUMNS[name], oldest),
         }
-        for name, (count, oldest) in known.items()
+        for name, (count, oldest, model) in known.items()
     }
 
 
