@@ -62,7 +62,8 @@ def product_facts(
     product_ids: Iterable[int] | None, as_of: dt.date, *, producer_id: int | None = None
 ) -> list[ProductFacts]:
     """Facts of the given matchable products (others are left out), or with `producer_id`
-    (and no ids) of every matchable product of that producer, in three queries."""
+    (and no ids) of every matchable product of that producer, in three queries (two for one
+    product)."""
     products = matchable_products()
     if producer_id is not None:
         products = products.filter(producer_id=producer_id)
