@@ -32,7 +32,7 @@ from producers.models import (
 )
 from producers.selectors import (
     certificate_type_categories,
-    covering,
+    certifications_covering,
     officer_covers,
     star_rating,
 )
@@ -112,13 +112,11 @@ def _facts_from_rows(rows: list[tuple], as_of: dt.date) -> list[ProductFacts]:
     product_ids = {row[0] for row in rows}
     if len(rows) == 1:
         # One product (its page, a referral's page): the certificates that cover it in one
-        # statement, through the rule that says which do (producers.selectors.covering), not
-        # the producer's all and then the products each names (issue 13).
+        # statement (producers.selectors.certifications_covering), not the producer's all and
+        # then the products each names (issue 13).
         certs = list(
-            Certification.objects.filter(producer_id=rows[0][1])
-            .filter(covering(rows[0][0]))
+            certifications_covering(rows[0][0], rows[0][1])
             .exclude(status=CertificationStatus.REJECTED)
-            .distinct()
             .values_list(*CERTIFICATE_COLUMNS)
         )
         return [_facts_of(rows[0], sorted(certs), as_of)]

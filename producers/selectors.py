@@ -268,12 +268,13 @@ def covering(product) -> Q:
     return Q(scope=CertificationScope.PRODUCER) | Q(products=product)
 
 
-def certifications_covering(product) -> QuerySet[Certification]:
+def certifications_covering(product_id: int, producer_id: int) -> QuerySet[Certification]:
     """Every certificate of the product's producer that covers it (any status), with its type:
-    what the product's page lists, and rates the product from (star_facts)."""
+    what the product's page lists and rates the product from (star_facts), what a referral's
+    page lists the current verified ones of, and what one product's facts read."""
     return (
-        Certification.objects.filter(producer_id=product.producer_id)
-        .filter(covering(product))
+        Certification.objects.filter(producer_id=producer_id)
+        .filter(covering(product_id))
         .select_related("type")
         .distinct()
     )

@@ -17,8 +17,8 @@ from otop_portal.counts import QUEUES, REFERRALS, cached_count
 from otop_portal.pagination import ValuesRow, count_from_states, values_rows
 from partners.models import ContactView
 from partners.sentences import NameBook
-from producers.models import Certification, CertificationStatus, ProductPhoto
-from producers.selectors import certificate_type_categories, covering, current_on
+from producers.models import CertificationStatus, ProductPhoto
+from producers.selectors import certificate_type_categories, certifications_covering, current_on
 
 # --- The partner portal: the shortlist and a referred product's page ---------------------------
 
@@ -188,12 +188,8 @@ def product_certificates(product) -> list:
     expiry last. One query."""
     today: dt.date = timezone.localdate()
     return list(
-        Certification.objects.filter(
-            producer_id=product.producer_id, status=CertificationStatus.VERIFIED
-        )
-        .filter(covering(product), current_on(today))
-        .select_related("type")
-        .distinct()
+        certifications_covering(product.pk, product.producer_id)
+        .filter(current_on(today), status=CertificationStatus.VERIFIED)
         .order_by("type__sort_order", "type__code", "pk")
     )
 

@@ -307,7 +307,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PRODUCER)
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = _get_product_for_owner(request, pk)
-    certifications = list(selectors.certifications_covering(product))
+    certifications = list(selectors.certifications_covering(product.pk, product.producer_id))
     return render(
         request,
         "producers/product_detail.html",

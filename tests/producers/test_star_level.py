@@ -122,14 +122,12 @@ def test_a_products_star_level(profile, stars_type, certificates, level_a, level
     # The producer's home: from the certificates it lists. A product's page: from those that
     # cover it, which it lists.
     home = levels(star_ratings_from([a, b], certification_list(producer=profile), TODAY))
-    product_pages = {
-        p.pk: (
-            r.level
-            if (r := star_rating(star_facts(certifications_covering(p)), TODAY)) and not r.stale
-            else None
-        )
-        for p in (a, b)
-    }
+
+    def product_page_level(p) -> int | None:
+        rating = star_rating(star_facts(certifications_covering(p.pk, p.producer_id)), TODAY)
+        return rating.level if rating is not None and not rating.stale else None
+
+    product_pages = {p.pk: product_page_level(p) for p in (a, b)}
     both = product_facts([a.pk, b.pk], TODAY)
     rescore = {f.product_id: f.star_level for f in both}
     # One product's facts (its page, a referral's) read its certificates another way
