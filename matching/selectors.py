@@ -202,6 +202,36 @@ def _facts_of(row: tuple, mine: list[tuple], as_of: dt.date) -> ProductFacts:
     )
 
 
+def _read_from(obj: Any, column: str) -> Any:
+    """What `values_list(column)` gives for a row already read as a model: a `__` path followed
+    through the related rows it joined (None past a missing one)."""
+    for name in column.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
+def facts_of_product(
+    product: Product, certifications: Iterable[Certification], as_of: dt.date
+) -> ProductFacts | None:
+    """product_facts of one product already read as a model, with its category, sub-type,
+    producer and the producer's province, from every certificate that covers it, already read
+    with its type (any status: producers.selectors.certifications_covering). No statement: a
+    referral's page reads both to show them (issue 13). The same PRODUCT_COLUMNS and
+    CERTIFICATE_COLUMNS as product_facts, read from the models. None when the product is not
+    matched (not on sale, or its producer erased), as product_facts leaves it out."""
+    if product.status != ProductStatus.ACTIVE or product.producer.erased_at is not None:
+        return None
+    row = tuple(_read_from(product, column) for column in PRODUCT_COLUMNS)
+    mine = sorted(
+        tuple(_read_from(c, column) for column in CERTIFICATE_COLUMNS)
+        for c in certifications
+        if c.status != CertificationStatus.REJECTED
+    )
+    return _facts_of(row, mine, as_of)
+
+
 def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
     """A 64-bit digest of everything a result depends on besides the requirement version,
     including which certificates count on the as-of date (so an expiry shows as a change)."""

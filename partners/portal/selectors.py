@@ -11,14 +11,14 @@ from django.db.models import Count, F, FilteredRelation, OuterRef, Prefetch, Q, 
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.selectors import active_channel_snapshot, product_facts, referrals_visible_to
+from matching.selectors import active_channel_snapshot, facts_of_product, referrals_visible_to
 from matching.words import describe_check
 from otop_portal.counts import QUEUES, REFERRALS, cached_count
 from otop_portal.pagination import ValuesRow, count_from_states, values_rows
 from partners.models import ContactView
 from partners.sentences import NameBook
 from producers.models import CertificationStatus, ProductPhoto
-from producers.selectors import certificate_type_categories, certifications_covering, current_on
+from producers.selectors import certificate_type_categories, certifications_covering
 
 # --- The partner portal: the shortlist and a referred product's page ---------------------------
 
@@ -183,29 +183,48 @@ def partner_referral(user, pk: int):
     return partner_shortlist(user).select_related("product__producer__user").get(pk=pk)
 
 
-def product_certificates(product) -> list:
-    """The product's current verified certificates (its own and the producer's), soonest
-    expiry last. One query."""
-    today: dt.date = timezone.localdate()
+def covering_certificates(product) -> list:
+    """Every certificate that counts for the product (its own and the producer's), read with
+    its type, that an officer has not rejected: what a referral's page lists the current
+    verified ones of (product_certificates) and explains the fit from (referral_explanation).
+    One query."""
     return list(
-        certifications_covering(product.pk, product.producer_id)
-        .filter(current_on(today), status=CertificationStatus.VERIFIED)
-        .order_by("type__sort_order", "type__code", "pk")
+        certifications_covering(product.pk, product.producer_id).exclude(
+            status=CertificationStatus.REJECTED
+        )
     )
 
 
-def referral_explanation(referral) -> dict[str, Any] | None:
+def product_certificates(product, certifications: list | None = None) -> list:
+    """The product's current verified certificates (its own and the producer's), in the
+    certificate types' order: of `certifications` when given (covering_certificates), else
+    read in one query."""
+    today: dt.date = timezone.localdate()
+    if certifications is None:
+        certifications = covering_certificates(product)
+    # Current as producers.selectors.current_on says in SQL: no expiry date, or not expired yet.
+    shown = [
+        c
+        for c in certifications
+        if c.status == CertificationStatus.VERIFIED
+        and (c.expires_on is None or c.expires_on >= today)
+    ]
+    return sorted(shown, key=lambda c: (c.type.sort_order, c.type.code, c.pk))
+
+
+def referral_explanation(referral, certifications: list) -> dict[str, Any] | None:
     """Why the product fits the referral's channel, now: the engine's checks in the reader's
     language, with the score. None when the product or the channel is no longer matched (the
-    channel closed, or its partner left). The channel's requirement comes from the rows the
-    process keeps (a statement less per page, issue 13)."""
+    channel closed, or its partner left). From the referral's product as read with it and
+    `certifications` (covering_certificates), and the channel's requirement from the rows the
+    process keeps: no statement of its own (issue 13)."""
     snapshot = active_channel_snapshot(referral.channel_id)
     today = timezone.localdate()
-    facts = product_facts([referral.product_id], today)
-    if snapshot is None or not facts:
+    facts = facts_of_product(referral.product, certifications, today)
+    if snapshot is None or facts is None:
         return None
     compiled = compile_channel(snapshot, certificate_type_categories())
-    result, checks, _steps = explain(compiled, facts[0], today)
+    result, checks, _steps = explain(compiled, facts, today)
     names = NameBook()
     return {
         "result": result,

@@ -29,6 +29,7 @@ from otop_portal.selectors import home_notifications
 from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
 from partners.portal.forms import BulkDecisionForm, ReferralDecisionForm
 from partners.portal.selectors import (
+    covering_certificates,
     partner_referral,
     partner_shortlist,
     partner_shortlist_count,
@@ -108,6 +109,8 @@ def _render_referral(
     user = request.user
     moves = services.referral_moves_open_to(user, referral)
     events = list(referral.events.select_related("actor"))
+    # Read once: listed on the page and what the fit is explained from.
+    certifications = covering_certificates(referral.product)
     thread = list(referral.messages.select_related("author"))
     return render(
         request,
@@ -116,8 +119,8 @@ def _render_referral(
             "referral": referral,
             "product": referral.product,
             "producer": referral.product.producer,
-            "certificates": product_certificates(referral.product),
-            "explanation": referral_explanation(referral),
+            "certificates": product_certificates(referral.product, certifications),
+            "explanation": referral_explanation(referral, certifications),
             # Shown, and so recorded, only once the partner has accepted the product.
             "contact": producer_contact_for(user, referral, via="page"),
             "events": [(event, person_shown_to(user, event.actor)) for event in events],

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from matching.models import DeclineReason, Referral, ReferralEvent, ReferralMessage
 from matching.selectors import can_view_certification_document
@@ -91,6 +92,19 @@ def test_the_page_shows_the_product_its_producer_and_why_it_fits(
         number="HALAL-WAITING",
         status=CertificationStatus.PENDING,
     )
+    factories.CertificationFactory(
+        producer=referral.product.producer,
+        type=fda,
+        number="FDA-EXPIRED",
+        status=CertificationStatus.VERIFIED,
+        expires_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    factories.CertificationFactory(
+        producer=referral.product.producer,
+        type=fda,
+        number="FDA-REJECTED",
+        status=CertificationStatus.REJECTED,
+    )
     client.force_login(partner)
     response = _page(client, referral)
     html = response.content.decode()
@@ -100,6 +114,7 @@ def test_the_page_shows_the_product_its_producer_and_why_it_fits(
     assert response.context["producer"].province.code == "50"
     assert html.count('data-testid="certificate"') == 1
     assert "5012345000001" in html and "HALAL-WAITING" not in html
+    assert "FDA-EXPIRED" not in html and "FDA-REJECTED" not in html
     assert 'class="thumb-large"' in html
     explanation = response.context["explanation"]
     assert explanation["result"].eligible

@@ -1,0 +1,106 @@
+"""A referral's page explains the fit from the product and the certificates it read to show
+them (matching.selectors.facts_of_product, issue 13): those are the facts the re-score reads
+(product_facts), whatever the product, its producer and its certificates are, and reading them
+costs no statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from matching.selectors import facts_of_product, product_facts
+from partners.portal.selectors import covering_certificates, partner_referral
+from producers.models import CertificationStatus, Producer, Product
+from producers.selectors import certifications_covering
+from tests import factories
+from tests.partners.matrix_rows_portal import sent_referrals
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def referral(officer, partner_org):
+    channel = factories.ChannelFactory(partner=partner_org, code="central-shelf")
+    (made,) = sent_referrals(
+        1, channel=channel, officer=officer, gtin="8850123456786", shelf_life_days=365
+    )
+    product = made.product
+    producer = product.producer
+    today = timezone.localdate()
+    fda = factories.CertificationTypeFactory(code="fda", name_en="FDA")
+    halal = factories.CertificationTypeFactory(code="halal", name_en="Halal")
+    stars = factories.StarsTypeFactory()
+    other_product = factories.ProductFactory(producer=producer)
+    for cert_type, status, expires_on, scope, products in (
+        (fda, CertificationStatus.VERIFIED, today + dt.timedelta(days=300), "producer", None),
+        (halal, CertificationStatus.VERIFIED, today - dt.timedelta(days=3), "producer", None),
+        (halal, CertificationStatus.PENDING, None, "producer", None),
+        (fda, CertificationStatus.REJECTED, None, "producer", None),
+        (stars, CertificationStatus.VERIFIED, None, "products", [product]),
+        (stars, CertificationStatus.VERIFIED, None, "products", [other_product]),
+    ):
+        factories.CertificationFactory(
+            producer=producer,
+            type=cert_type,
+            status=status,
+            expires_on=expires_on,
+            scope=scope,
+            products=products,
+            star_level=4 if cert_type == stars else None,
+            award_year=today.year if cert_type == stars else None,
+        )
+    return made
+
+
+def _with_subtype(product: Product) -> None:
+    product.subcategory = factories.SubCategoryFactory(category=product.category)
+    product.save()
+
+
+CHANGES = {
+    "as sent": lambda product: None,
+    "with a sub-type": _with_subtype,
+    "of a producer without a province": lambda product: Producer.objects.filter(
+        pk=product.producer_id
+    ).update(province=None),
+    "no longer on sale": lambda product: Product.objects.filter(pk=product.pk).update(
+        status="discontinued"
+    ),
+    "of an erased producer": lambda product: Producer.objects.filter(pk=product.producer_id).update(
+        erased_at=F("created_at")
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_the_pages_facts_are_the_rescores(change, referral, partner, django_assert_num_queries):
+    today = timezone.localdate()
+    CHANGES[change](referral.product)
+    read = partner_referral(partner, referral.pk)  # as the page reads it
+    certifications = covering_certificates(read.product)
+    with django_assert_num_queries(0):
+        facts = facts_of_product(read.product, certifications, today)
+    expected = product_facts([referral.product_id], today)
+    assert facts == (expected[0] if expected else None)
+    # Given the rejected ones too, it leaves them out as the re-score does.
+    every = list(certifications_covering(read.product_id, read.product.producer_id))
+    assert len(every) == len(certifications) + 1
+    assert facts_of_product(read.product, every, today) == facts
+    if change in ("as sent", "with a sub-type"):
+        # The current FDA, the expired and the pending Halal, the stars naming this product;
+        # not the rejected FDA nor the stars naming another product.
+        assert sorted((c.type, c.verified) for c in facts.certificates) == [
+            ("fda", True),
+            ("halal", False),
+            ("halal", True),
+            ("otop-stars", True),
+        ]
+        assert facts.star_level == 4
+        assert facts.subcategory == (None if change == "as sent" else read.product.subcategory.code)
+    elif change == "of a producer without a province":
+        assert facts.province is None and facts.certificates
+    else:  # not matched: no facts, as the re-score leaves the product out
+        assert facts is None
