@@ -19,7 +19,7 @@ from collections.abc import Callable
 from django.core.signals import setting_changed
 from django.db.models import Model
 from django.dispatch import receiver
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import reverse
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
@@ -50,6 +50,18 @@ def row_url(name: str, **fixed) -> Callable[[object], str]:
     address = reverse(name, kwargs={"pk": _SLOT, **fixed}) if fixed else reverse(name, args=[_SLOT])
     head, tail = address.split(str(_SLOT))
     return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def days(count: int) -> str:
+    """ "N days" in the reader's language. A count's plural forms are said here, in Python,
+    because makemessages finds no plural in a Jinja2 template; the words are those of the
+    Django templates' `{% blocktranslate count days=… %}`, so their Thai is shared."""
+    return ngettext("%(days)s day", "%(days)s days", count) % {"days": count}
+
+
+def stars(count: int) -> str:
+    """ "N stars" (an OTOP star level) in the reader's language; as days()."""
+    return ngettext("%(stars)s star", "%(stars)s stars", count) % {"stars": count}
 
 
 # Rows kept rendered by the process (kept_row), all dropped when this many are kept: a row is
@@ -88,8 +100,13 @@ def environment(**options) -> Environment:
         row_url=row_url,
         choice_label=choice_label,
         kept_row=kept_row,
+        days=days,
+        stars=stars,
     )
     env.filters.update(
-        floatformat=floatformat, local_date=local_date, local_datetime=local_datetime
+        floatformat=floatformat,
+        linebreaksbr=linebreaksbr,
+        local_date=local_date,
+        local_datetime=local_datetime,
     )
     return env
