@@ -33,6 +33,7 @@ from producers.models import (
 from producers.selectors import (
     certificate_type_categories,
     certifications_covering,
+    covering_each,
     officer_covers,
     star_rating,
 )
@@ -232,6 +233,17 @@ def facts_of_product(
     return _facts_of(row, mine, as_of)
 
 
+def facts_of_products(
+    products: list[Product], certifications: Iterable[Certification], as_of: dt.date
+) -> list[ProductFacts]:
+    """facts_of_product of each of a producer's products, ordered by id as product_facts
+    orders them, from its certificates already read (each with its type and the products it
+    names prefetched): the producer's home holds them all when it lists them all."""
+    covering_them = covering_each(products, list(certifications))
+    facts = (facts_of_product(p, covering_them[p.pk], as_of) for p in products)
+    return sorted((f for f in facts if f is not None), key=lambda f: f.product_id)
+
+
 def fingerprint(facts: ProductFacts, as_of: dt.date) -> int:
     """A 64-bit digest of everything a result depends on besides the requirement version,
     including which certificates count on the as-of date (so an expiry shows as a change)."""
@@ -407,16 +419,25 @@ def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) ->
     }
 
 
-def producer_next_steps(producer_id: int, *, as_of: dt.date | None = None, limit: int = 8):
+def producer_next_steps(
+    producer_id: int,
+    *,
+    as_of: dt.date | None = None,
+    limit: int = 8,
+    facts: list[ProductFacts] | None = None,
+):
     """Across all of a producer's products: each step that alone would make a product eligible
     for a channel, with how many product × channel pairs it opens and for which products, most
-    first. (Steps that open nothing on their own are left out: they show on each product.)"""
+    first. (Steps that open nothing on their own are left out: they show on each product.)
+    `facts`: the producer's products' facts when the caller holds them (facts_of_products),
+    else read."""
     from django.utils import timezone
 
     from matching.engine import explain
 
     as_of = as_of or timezone.localdate()
-    facts = product_facts(None, as_of, producer_id=producer_id)
+    if facts is None:
+        facts = product_facts(None, as_of, producer_id=producer_id)
 
     def work(channels) -> list[dict[str, Any]]:
         opened: dict[tuple, dict[str, Any]] = {}

@@ -239,6 +239,23 @@ def star_facts(certifications: Iterable[Certification]) -> list[StarFact]:
     ]
 
 
+def covering_each(
+    products: list[Product], certifications: Iterable[Certification]
+) -> dict[int, list[Certification]]:
+    """For each product, those of `certifications` that cover it (as covering() says in SQL):
+    its producer's producer-wide ones and those that name it, in the order given. Certificates
+    naming products have them prefetched. No query."""
+    mine: dict[int, list[Certification]] = {p.pk: [] for p in products}
+    for cert in certifications:
+        if cert.scope == CertificationScope.PRODUCER:
+            covered = [p.pk for p in products if p.producer_id == cert.producer_id]
+        else:
+            covered = [p.pk for p in cert.products.all() if p.pk in mine]
+        for pk in covered:
+            mine[pk].append(cert)
+    return mine
+
+
 def star_ratings_from(
     products: list[Product], certifications: Iterable[Certification], today: dt.date
 ) -> dict[int, StarRating]:
@@ -246,15 +263,8 @@ def star_ratings_from(
     products' producers that may rate them (any status: the rule chooses), each with its type
     and, for one that names products, those prefetched. No query: the producer's home reads
     its certificates for their list and rates its products from them."""
-    certifications = list(certifications)
-    facts: dict[int, list[StarFact]] = {p.pk: [] for p in products}
-    for cert, fact in zip(certifications, star_facts(certifications), strict=True):
-        if cert.scope == CertificationScope.PRODUCER:
-            covered = [p.pk for p in products if p.producer_id == cert.producer_id]
-        else:
-            covered = [p.pk for p in cert.products.all() if p.pk in facts]
-        for pk in covered:
-            facts[pk].append(fact)
+    covering_them = covering_each(products, certifications)
+    facts = {pk: star_facts(mine) for pk, mine in covering_them.items()}
     ratings = {pk: star_rating(mine, today) for pk, mine in facts.items()}
     return {pk: rating for pk, rating in ratings.items() if rating is not None}
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from matching.selectors import (
     can_view_certification_document,
+    facts_of_products,
     producer_next_steps,
     product_channel_ranking,
 )
@@ -87,17 +88,23 @@ def _apply_errors(form, error: ValidationError) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     producer = _producer(request)
     products, certifications, ratings = [], [], {}
+    today = timezone.localdate()
+    facts = None
     if producer is not None:
         products = list(selectors.product_list(producer=producer)[:PAGE_SIZE])
+        for product in products:
+            product.producer = producer  # read once, with its province
         certifications = list(selectors.certification_list(producer=producer)[:PAGE_SIZE])
         if len(certifications) < PAGE_SIZE:  # all of them: they rate the products
-            ratings = selectors.star_ratings_from(products, certifications, timezone.localdate())
+            ratings = selectors.star_ratings_from(products, certifications, today)
+            if len(products) < PAGE_SIZE:  # and all the products: their matching facts too
+                facts = facts_of_products(products, certifications, today)
         else:
             ratings = selectors.product_star_ratings(products)
     missing = services.producer_missing(producer)
     next_steps = []
     if producer is not None:
-        next_steps = next_steps_in_words(producer_next_steps(producer.pk))
+        next_steps = next_steps_in_words(producer_next_steps(producer.pk, as_of=today, facts=facts))
         named = {pk for s in next_steps for pk in s["product_ids"]}
         names = {p.pk: p.name for p in products}  # the listed ones: most producers' all
         if not named <= names.keys():
@@ -120,7 +127,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "products": [(p, ratings.get(p.pk)) for p in products],
             "certifications": certifications,
             "next_steps": next_steps,
-            "today": timezone.localdate(),
+            "today": today,
             "national_id": selectors.producer_national_id_for(request.user, producer)
             if producer
             else "",

@@ -11,7 +11,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from matching.selectors import facts_of_product, product_facts
+from matching.selectors import facts_of_product, facts_of_products, product_facts
 from partners.portal.selectors import covering_certificates, partner_referral
 from producers.models import CertificationStatus, Producer, Product
 from producers.selectors import certifications_covering
@@ -104,3 +104,53 @@ def test_the_pages_facts_are_the_rescores(change, referral, partner, django_asse
         assert facts.province is None and facts.certificates
     else:  # not matched: no facts, as the re-score leaves the product out
         assert facts is None
+
+
+def test_the_producers_home_reads_the_facts_the_rescore_reads(db, django_assert_num_queries):
+    """The producer's home, which lists all of a producer's products and certificates, works
+    out their matching facts from those rows (facts_of_products): the facts product_facts
+    reads, of the products on sale only, in the same order."""
+    from producers.selectors import certification_list, producer_for_user, product_list
+
+    producer = factories.ProducerFactory()
+    today = timezone.localdate()
+    food = factories.CategoryFactory(code="food")
+    on_sale = [
+        factories.ProductFactory(producer=producer, category=food, gtin="8850123456786"),
+        factories.ProductFactory(
+            producer=producer, subcategory=factories.SubCategoryFactory(category=food)
+        ),
+        factories.ProductFactory(producer=producer, shelf_life_days=90),
+    ]
+    factories.ProductFactory(producer=producer, status="draft")
+    factories.ProductFactory(producer=producer, status="discontinued")
+    factories.ProductFactory()  # another producer's
+    fda = factories.CertificationTypeFactory(code="fda", name_en="FDA")
+    stars = factories.StarsTypeFactory()
+    for cert_type, status, scope, products in (
+        (fda, CertificationStatus.VERIFIED, "producer", None),
+        (fda, CertificationStatus.REJECTED, "producer", None),
+        (stars, CertificationStatus.VERIFIED, "products", [on_sale[1]]),
+        (stars, CertificationStatus.PENDING, "products", on_sale[1:]),
+    ):
+        factories.CertificationFactory(
+            producer=producer,
+            type=cert_type,
+            status=status,
+            scope=scope,
+            products=products,
+            star_level=3 if cert_type == stars else None,
+            award_year=today.year if cert_type == stars else None,
+        )
+
+    read = producer_for_user(producer.user)
+    products = list(product_list(producer=read))
+    for product in products:
+        product.producer = read
+    certifications = list(certification_list(producer=read))
+    with django_assert_num_queries(0):
+        facts = facts_of_products(products, certifications, today)
+    assert facts == product_facts(None, today, producer_id=producer.pk)
+    assert [f.product_id for f in facts] == sorted(p.pk for p in on_sale)
+    assert [f.star_level for f in facts] == [None, 3, None]
+    assert [len(f.certificates) for f in facts] == [1, 3, 2]
