@@ -42,17 +42,23 @@ def referral(officer, partner_org):
         (stars, CertificationStatus.VERIFIED, None, "products", [product]),
         (stars, CertificationStatus.VERIFIED, None, "products", [other_product]),
     ):
-        factories.CertificationFactory(
-            producer=producer,
-            type=cert_type,
-            status=status,
-            expires_on=expires_on,
-            scope=scope,
-            products=products,
-            star_level=4 if cert_type == stars else None,
-            award_year=today.year if cert_type == stars else None,
-        )
+        _certificate(producer, cert_type, status, scope, products, 4, expires_on=expires_on)
     return made
+
+
+def _certificate(producer, cert_type, status, scope, products, stars_awarded, **more):
+    """A certificate of `producer`; one of the OTOP stars type awards `stars_awarded` this year."""
+    is_stars = cert_type.code == "otop-stars"
+    factories.CertificationFactory(
+        producer=producer,
+        type=cert_type,
+        status=status,
+        scope=scope,
+        products=products,
+        star_level=stars_awarded if is_stars else None,
+        award_year=timezone.localdate().year if is_stars else None,
+        **more,
+    )
 
 
 def _with_subtype(product: Product) -> None:
@@ -133,15 +139,7 @@ def test_the_producers_home_reads_the_facts_the_rescore_reads(db, django_assert_
         (stars, CertificationStatus.VERIFIED, "products", [on_sale[1]]),
         (stars, CertificationStatus.PENDING, "products", on_sale[1:]),
     ):
-        factories.CertificationFactory(
-            producer=producer,
-            type=cert_type,
-            status=status,
-            scope=scope,
-            products=products,
-            star_level=3 if cert_type == stars else None,
-            award_year=today.year if cert_type == stars else None,
-        )
+        _certificate(producer, cert_type, status, scope, products, 3)
 
     read = producer_for_user(producer.user)
     products = list(product_list(producer=read))
