@@ -372,16 +372,21 @@ def _channel_rows(channel_ids: list[int]) -> dict[int, Any]:
     return found
 
 
-def product_channel_ranking(product_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
+def product_channel_ranking(
+    product_id: int, *, as_of: dt.date | None = None, facts: list[ProductFacts] | None = None
+) -> dict[str, Any]:
     """The channels for one product: eligible first by score, then the nearest misses (fewest
     failed gates, then score), each with the engine's checks and gap steps. Channels that do not
-    take this kind of product at all are only counted. A fixed number of queries."""
+    take this kind of product at all are only counted. A fixed number of queries. `facts`: the
+    product's facts when the caller holds them (facts_of_product: [] when it is not matched),
+    else read."""
     from django.utils import timezone
 
     from matching.engine import explain
 
     as_of = as_of or timezone.localdate()
-    facts = product_facts([product_id], as_of)
+    if facts is None:
+        facts = product_facts([product_id], as_of)
     if not facts:
         return {"eligible": [], "misses": [], "impossible": 0, "matched": False}
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from matching.selectors import (
     can_view_certification_document,
+    facts_of_product,
     facts_of_products,
     producer_next_steps,
     product_channel_ranking,
@@ -58,9 +59,11 @@ def _get_product_for_owner(request: HttpRequest, pk: int) -> Product:
     if producer is None:
         raise Http404
     try:
-        return selectors.product_detail(producer=producer, pk=pk)
+        product = selectors.product_detail(producer=producer, pk=pk)
     except Product.DoesNotExist:
         raise Http404 from None
+    product.producer = producer  # the same row, read with its province
+    return product
 
 
 def _get_certification_for_owner(request: HttpRequest, pk: int) -> Certification:
@@ -315,18 +318,20 @@ def product_create(request: HttpRequest) -> HttpResponse:
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = _get_product_for_owner(request, pk)
     certifications = list(selectors.certifications_covering(product.pk, product.producer_id))
+    today = timezone.localdate()
+    # The channels' ranking from the product and the certificates the page shows.
+    facts = facts_of_product(product, certifications, today)
+    ranking = product_channel_ranking(product.pk, as_of=today, facts=[facts] if facts else [])
     return render(
         request,
         "producers/product_detail.html",
         {
             "product": product,
             # Rated from the certificates the page lists: every one that covers the product.
-            "rating": selectors.star_rating(
-                selectors.star_facts(certifications), timezone.localdate()
-            ),
+            "rating": selectors.star_rating(selectors.star_facts(certifications), today),
             "certifications": certifications,
             "max_photos": MAX_PHOTOS,
-            "ranking": ranking_in_words(product_channel_ranking(product.pk)),
+            "ranking": ranking_in_words(ranking),
             **_referrals_of(product),
         },
     )

@@ -79,6 +79,48 @@ def test_product_page_explains_the_gap_in_english(client, profile, chilli):
     assert "1 channel does not take this kind of product." in html
 
 
+def test_product_page_ranks_from_the_rows_it_shows_as_the_matching_reads_them(
+    client, profile, chilli, fda_type
+):
+    """The page explains from the product and certificates it read to show them
+    (facts_of_product): the ranking product_channel_ranking reads for itself, as a certificate
+    is added, verified, rejected, and the product taken off sale."""
+    from producers.models import Product
+
+    client.force_login(profile.user)
+    client.cookies["django_language"] = "en"
+    url = f"/producer/products/{chilli.pk}/"
+
+    def summary(ranking) -> tuple:
+        return (
+            [(e["channel"].code, e["result"].score) for e in ranking["eligible"]],
+            [(e["channel"].code, e["step_opens"]) for e in ranking["misses"]],
+            ranking["impossible"],
+            ranking["matched"],
+        )
+
+    def shown() -> tuple:
+        return summary(client.get(url).context["ranking"])
+
+    def read() -> tuple:
+        return summary(product_channel_ranking(chilli.pk))
+
+    assert shown() == read() == ([("open", 100)], [("fda-shop", [1])], 1, True)
+    certificate = factories.CertificationFactory(
+        producer=profile, type=fda_type, status=CertificationStatus.PENDING
+    )
+    assert shown() == read()
+    certificate.status = CertificationStatus.VERIFIED
+    certificate.save()
+    assert shown() == read()
+    assert {code for code, _score in shown()[0]} == {"open", "fda-shop"}
+    certificate.status = CertificationStatus.REJECTED
+    certificate.save()
+    assert shown() == read() == ([("open", 100)], [("fda-shop", [1])], 1, True)
+    Product.objects.filter(pk=chilli.pk).update(status="draft")
+    assert shown() == read() == ([], [], 0, False)
+
+
 def test_product_page_explains_the_gap_in_thai(client, profile, chilli):
     client.force_login(profile.user)
     html = client.get(f"/producer/products/{chilli.pk}/").content.decode()
