@@ -94,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     facts = None
     if producer is not None:
-        products = list(selectors.product_list(producer=producer)[:PAGE_SIZE])
+        products = list(selectors.home_products(producer=producer)[:PAGE_SIZE])
         for product in products:
             product.producer = producer  # read once, with its province
         certifications = list(selectors.certification_list(producer=producer)[:PAGE_SIZE])

@@ -169,6 +169,23 @@ def test_product_list_keeps_a_constant_number_of_queries(logged_in_producer, pro
     )
 
 
+def test_home_shows_each_products_first_photo(logged_in_producer, profile):
+    """The home's list shows each product's first photo (by position), as the products' page
+    does, and no picture for a product without photos."""
+    with_photos = factories.ProductFactory(producer=profile, name_th="ผ้าไหมมีรูป")
+    second = factories.ProductPhotoFactory(product=with_photos, position=2)
+    first = factories.ProductPhotoFactory(product=with_photos, position=1)
+    factories.ProductFactory(producer=profile, name_th="ผ้าไหมไม่มีรูป")
+    html = logged_in_producer.get("/producer/").content.decode()
+    listed = html.split('data-testid="home-products"', 1)[1].split("</ul>", 1)[0]
+    items = {item.split("</a>")[0].rsplit(">", 1)[-1]: item for item in listed.split("<li>")[1:]}
+    assert first.thumbnail_url in items["ผ้าไหมมีรูป"]
+    assert second.thumbnail_url not in listed
+    assert 'class="thumb"' not in items["ผ้าไหมไม่มีรูป"]
+    products_page = logged_in_producer.get("/producer/products/").content.decode()
+    assert first.thumbnail_url in products_page and second.thumbnail_url not in products_page
+
+
 def test_home_keeps_a_constant_number_of_queries(logged_in_producer, profile, fda_type):
     def add(n):
         _products_with_photos(profile)(n)
