@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from otop_portal.choices import kept_rendered
 from otop_portal.i18n import choice_labels
+from otop_portal.notifications import describe
 from otop_portal.pagination import ValuesRow, values_key
 from otop_portal.templatetags.thai_dates import local_date, local_datetime
 
@@ -102,6 +103,7 @@ def environment(**options) -> Environment:
         kept_row=kept_row,
         days=days,
         stars=stars,
+        notification_words=describe,
     )
     env.filters.update(
         floatformat=floatformat,

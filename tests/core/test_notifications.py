@@ -395,6 +395,41 @@ def test_the_officer_home_shows_a_ready_export(client, officer, django_capture_o
     assert reverse("matching:export_download", args=[job.pk]) in page
 
 
+def test_the_homes_buttons_mark_read_with_the_pages_own_csrf_token(
+    referral, producer, officer, django_capture_on_commit_callbacks
+):
+    """The home's notifications (a Jinja2 template) carry the page's CSRF token, the address to
+    come back to and the notification's id: a browser's post of either button is accepted."""
+    from django.test import Client
+
+    _move(referral, S.APPROVED, officer, django_capture_on_commit_callbacks)
+    Notification.objects.create(recipient=producer, kind=K.REFERRAL_LISTED, referral=referral)
+    first, second = Notification.objects.order_by("pk")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(producer)
+    home = reverse("producers:home")
+    page = browser.get(home, {"tab": "a&b"}).content.decode()
+    forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
+    read_forms = [
+        dict(re.findall(r'name="([^"]+)" value="([^"]*)"', body))
+        for action, body in forms
+        if action == reverse("notifications_read")
+    ]
+    assert [f.get("id") for f in read_forms] == [str(second.pk), str(first.pk), None]
+    assert {f["next"] for f in read_forms} == {home + "?tab=a%26b"}
+
+    one = {**read_forms[0], "next": home}
+    assert browser.post(reverse("notifications_read"), one).status_code == 302
+    assert browser.post(reverse("notifications_read"), {"id": first.pk}).status_code == 403
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.read_at is not None and first.read_at is None
+    every = {**read_forms[-1], "next": home}
+    assert browser.post(reverse("notifications_read"), every).url == home
+    first.refresh_from_db()
+    assert first.read_at is not None
+
+
 def test_one_notification_can_be_marked_read_alone(
     client, referral, producer, officer, django_capture_on_commit_callbacks
 ):
