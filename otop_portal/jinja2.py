@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the templates that render many rows (issue 13).
+"""The Jinja2 environment of the templates that render many rows or nodes (issue 13).
 
 The pages are Django templates. The partner's shortlist's 50 rows, each with a dozen
 translated labels, a link, a date, a price and a score, took 30-39 ms to render in Django's
@@ -8,8 +8,10 @@ included from Django templates with `{% jinja_include %}` (otop_portal/templatet
 They name strings as `{{ _("...") }}`, or `{% set … = _("...") %}` for one with a
 placeholder, which is where `makemessages` finds them in any .html file
 (tests/core/test_jinja_rows.py), so the Thai catalogue keeps them; the filters are the Django
-templates' own. A row template says its row as a macro and prints each row through
-`kept_row("<its path>", row, …)`, which keeps the rendered row by everything it shows.
+templates' own; a count's plural is said in Python (days, stars), where makemessages finds
+it. A row template says its row as a macro and prints each row through
+`kept_row("<its path>", row, …)`, which keeps the rendered row by everything it shows. The
+home pages' notifications and a referral's product sections are Jinja2 templates too.
 """
 
 from __future__ import annotations
