@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from matching.models import Referral, ReferralState
+from otop_portal.i18n import choice_labels
 from otop_portal.models import Notification, NotificationKind, Role, User
 from otop_portal.notifications import (
     DAILY,
@@ -45,10 +46,12 @@ PRODUCER_KINDS: dict[str, str] = {
 KIND_STATES: dict[str, str] = {kind: state for state, kind in PRODUCER_KINDS.items()} | {
     K.REFERRAL_SENT: S.SENT
 }
-# What a sentence reads (describe_referral): the referral's refusal code, its product's name,
-# the producer's province, the channel's and the partner's names.
+# What a sentence reads (describe_referral): the referral's id and refusal code, its product's
+# id and name, the producer's province, the channel's and the partner's names.
 COLUMNS = (
+    "referral__id",
     "referral__decline_code",
+    "referral__product__id",
     "referral__product__name_th",
     "referral__product__name_en",
     "referral__product__producer__province__name_th",
@@ -68,7 +71,9 @@ def _product_name(product) -> str:
 
 
 def describe_referral(notification: Notification) -> Described:
-    """The words of a notification about a referral, in the active language."""
+    """The words of a notification about a referral, in the active language. It reads only
+    COLUMNS, as attributes, so a notification read as values (a home page's, ValuesRow) reads
+    as one read as a model."""
     kind = notification.kind
     referral = notification.referral
     if referral is None:
@@ -79,22 +84,23 @@ def describe_referral(notification: Notification) -> Described:
         "partner": referral.channel.partner.name,
     }
     if kind == K.REFERRAL_SENT:
-        values["province"] = referral.product.producer.province or _("an unknown province")
+        province = referral.product.producer.province
+        values["province"] = province.name if province else _("an unknown province")
         return Described(
             _("New product for %(channel)s: “%(product)s” from %(province)s.") % values,
-            reverse_or("partners:referral", referral.pk, fallback=reverse_or("partners:home")),
+            reverse_or("partners:referral", referral.id, fallback=reverse_or("partners:home")),
             _("Officer's note"),
         )
     if kind == K.REFERRAL_QUESTION:
         return Described(
             _("%(partner)s asks about “%(product)s” for %(channel)s.") % values,
-            reverse_or("matching:referral", referral.pk),
+            reverse_or("matching:referral", referral.id),
             _("Question"),
         )
     if kind == K.REFERRAL_ANSWER:
         return Described(
             _("An officer answered about “%(product)s” for %(channel)s.") % values,
-            reverse_or("partners:referral", referral.pk, fallback=reverse_or("partners:home")),
+            reverse_or("partners:referral", referral.id, fallback=reverse_or("partners:home")),
             _("Answer"),
         )
     sentences = {
@@ -113,10 +119,11 @@ def describe_referral(notification: Notification) -> Described:
     sentence = sentences.get(kind, _("Your referral of “%(product)s” to %(channel)s changed."))
     sentence %= values
     if kind == K.REFERRAL_DECLINED and referral.decline_code:
-        sentence = f"{sentence} {referral.get_decline_code_display()}."
+        code = referral.decline_code
+        sentence = f"{sentence} {choice_labels(Referral, 'decline_code').get(code, code)}."
     return Described(
         sentence,
-        reverse_or("producers:product_detail", referral.product_id),
+        reverse_or("producers:product_detail", referral.product.id),
         _("Reason") if refusal else _("Note"),
     )
 

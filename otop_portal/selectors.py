@@ -32,9 +32,17 @@ def notification_list(user: User) -> QuerySet[Notification]:
     return only_shown(Notification.objects.filter(recipient=user), notification_columns())
 
 
-def notifications_for(user: User, limit: int = 10) -> list[Notification]:
-    """The user's unread notifications for a home page: the newest `limit`."""
-    return list(notification_list(user).filter(read_at__isnull=True)[:limit])
+def notifications_for(user: User, limit: int = 10) -> list:
+    """The user's unread notifications for a home page: the newest `limit`, as values of the
+    columns their words and the list show (ValuesRow): ten read as models, through their seven
+    joined tables, took 1.6-1.7 ms of an officer's home, as values 1.0 ms (issue 13), and the
+    rendered items are kept by those values (templates/jinja2/_notifications.html)."""
+    from otop_portal.notifications import notification_columns
+    from otop_portal.pagination import first_values_of, values_row
+
+    columns = notification_columns()
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return [values_row(Notification, columns, v) for v in first_values_of(unread, columns, limit)]
 
 
 def unread_notification_count(user: User) -> int:

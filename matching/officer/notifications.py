@@ -24,7 +24,8 @@ def _export_title(job: ExportJob) -> str:
 
 
 def describe_export(notification: Notification) -> Described:
-    """The words of an "export ready" notification, in the active language."""
+    """The words of an "export ready" notification, in the active language, from the export's
+    columns the kind names (as attributes: a notification read as values reads the same)."""
     job = notification.export
     if job is None:
         return Described(_("An export you asked for has been removed."), "", _("Note"))
@@ -45,7 +46,7 @@ def describe_export(notification: Notification) -> Described:
         )
     return Described(
         _("Your download “%(list)s” is ready.") % {"list": title},
-        reverse_or("matching:export_download", job.pk, fallback="/officer/exports/"),
+        reverse_or("matching:export_download", job.id, fallback="/officer/exports/"),
         _("Note"),
     )
 
@@ -57,6 +58,6 @@ def register() -> None:
         KindSpec(
             describe=describe_export,
             email_template="export_ready",
-            columns=("export__status", "export__file", "export__list_name"),
+            columns=("export__id", "export__status", "export__file", "export__list_name"),
         ),
     )

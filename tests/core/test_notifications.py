@@ -430,6 +430,43 @@ def test_the_homes_buttons_mark_read_with_the_pages_own_csrf_token(
     assert first.read_at is not None
 
 
+def test_a_homes_notifications_are_kept_rendered_by_what_they_show(
+    client, referral, producer, officer, django_capture_on_commit_callbacks
+):
+    """A notification's words on a home page are kept by the values it was read as (its own,
+    its referral's product's, channel's and partner's names): the next visit shows the kept
+    words, a renamed product shows at once, and a reader of the other language gets theirs."""
+    from markupsafe import Markup
+
+    from otop_portal import jinja2 as rows_module
+
+    _move(referral, S.APPROVED, officer, django_capture_on_commit_callbacks, note="Nice label")
+    client.force_login(producer)
+    client.cookies["django_language"] = "en"
+    home = reverse("producers:home")
+    rows_module._kept_rows.clear()
+
+    def notifications(page: str) -> str:  # without the token, which each response masks anew
+        section = page.split('data-testid="notifications"', 1)[1].split("</section>", 1)[0]
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", section)
+
+    first = client.get(home).content.decode()
+    assert "An officer approved “Praewa silk”" in first and "Nice label" in first
+    assert notifications(client.get(home).content.decode()) == notifications(first)
+    (key,) = [key for key in rows_module._kept_rows if key[0] == "_notifications.html"]
+    rows_module._kept_rows[key] = Markup('<li data-testid="notification">kept words')
+    assert "kept words" in client.get(home).content.decode()
+
+    referral.product.name_en = "Praewa silk, new pattern"
+    referral.product.save()
+    renamed = client.get(home).content.decode()
+    assert "kept words" not in renamed
+    assert "An officer approved “Praewa silk, new pattern”" in renamed
+    client.cookies["django_language"] = "th"
+    thai = client.get(home).content.decode()
+    assert "kept words" not in thai and "ผ้าไหมแพรวา" in thai
+
+
 def test_one_notification_can_be_marked_read_alone(
     client, referral, producer, officer, django_capture_on_commit_callbacks
 ):
