@@ -225,12 +225,6 @@ def first_values(rows: QuerySet, columns: tuple[str, ...]) -> dict | None:
     return _values_of(rows, tuple(columns)).first()
 
 
-def first_values_of(rows: QuerySet, columns: tuple[str, ...], limit: int) -> list[dict]:
-    """The first `limit` rows of `rows`, in their order, as plain values of `columns` (and
-    pk): what values_row makes rows of."""
-    return list(_values_of(rows, tuple(columns))[:limit])
-
-
 def values_row(model, columns: tuple[str, ...], values: dict | None) -> ValuesRow | None:
     """The ValuesRow of `model` that values_rows would give for `values` (first_values), with
     `name` in the reader's language."""

@@ -138,11 +138,15 @@ def home_products(*, producer: Producer) -> QuerySet[Product]:
 
 
 def product_detail(*, producer: Producer, pk: int) -> Product:
-    return (
-        Product.objects.select_related("category", "subcategory", "producer")
+    """The producer's product, as its page shows it; its `producer` is the one given (read
+    with its province by producer_for_user), not read again."""
+    product = (
+        Product.objects.select_related("category", "subcategory")
         .prefetch_related("photos")
         .get(producer=producer, pk=pk)
     )
+    product.producer = producer
+    return product
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,11 @@ def certifications_covering(product_id: int, producer_id: int) -> QuerySet[Certi
 def current_on(day: dt.date) -> Q:
     """Certificates still valid on `day` (no expiry date, or not expired yet)."""
     return Q(expires_on__isnull=True) | Q(expires_on__gte=day)
+
+
+def is_current_on(certification: Certification, day: dt.date) -> bool:
+    """current_on for a certificate already read."""
+    return certification.expires_on is None or certification.expires_on >= day
 
 
 def certification_list(*, producer: Producer) -> QuerySet[Certification]:

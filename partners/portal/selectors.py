@@ -18,7 +18,11 @@ from otop_portal.pagination import ValuesRow, count_from_states, values_rows
 from partners.models import ContactView
 from partners.sentences import NameBook
 from producers.models import CertificationStatus, ProductPhoto
-from producers.selectors import certificate_type_categories, certifications_covering
+from producers.selectors import (
+    certificate_type_categories,
+    certifications_covering,
+    is_current_on,
+)
 
 # --- The partner portal: the shortlist and a referred product's page ---------------------------
 
@@ -202,12 +206,10 @@ def product_certificates(product, certifications: list | None = None) -> list:
     today: dt.date = timezone.localdate()
     if certifications is None:
         certifications = covering_certificates(product)
-    # Current as producers.selectors.current_on says in SQL: no expiry date, or not expired yet.
     shown = [
         c
         for c in certifications
-        if c.status == CertificationStatus.VERIFIED
-        and (c.expires_on is None or c.expires_on >= today)
+        if c.status == CertificationStatus.VERIFIED and is_current_on(c, today)
     ]
     return sorted(shown, key=lambda c: (c.type.sort_order, c.type.code, c.pk))
 

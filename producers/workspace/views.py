@@ -59,11 +59,9 @@ def _get_product_for_owner(request: HttpRequest, pk: int) -> Product:
     if producer is None:
         raise Http404
     try:
-        product = selectors.product_detail(producer=producer, pk=pk)
+        return selectors.product_detail(producer=producer, pk=pk)
     except Product.DoesNotExist:
         raise Http404 from None
-    product.producer = producer  # the same row, read with its province
-    return product
 
 
 def _get_certification_for_owner(request: HttpRequest, pk: int) -> Certification:
