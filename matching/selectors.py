@@ -784,23 +784,36 @@ def referrals_visible_to(user) -> QuerySet:
     their provinces (all when national); a producer their own products'; a partner member those
     of their partner's channels once sent (and, if withdrawn or lapsed after that, still).
     With what a list shows joined in; unordered (the caller orders)."""
-    from django.db.models import Q
-
-    from matching.models import Referral, ReferralState
+    from matching.models import Referral
 
     referrals = Referral.objects.all()
     if user.role == Role.PRODUCER:
         referrals = referrals.filter(product__producer__user=user)
     elif user.role == Role.PARTNER:
-        # Withdrawn or lapsed ones only if they had been sent (sent_at: set when sent).
-        referrals = referrals.filter(channel__partner_id=user.partner_id).filter(
-            Q(state__in=PARTNER_STATES)
-            | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], sent_at__isnull=False)
-        )
+        referrals = referrals_of_partner(user.partner_id)
     else:
         # The referral's own copy of its producer's province: a province's list in order
         # through an index (Referral.province).
         referrals = _in_province_scope(referrals, user)
+    return with_list_relations(referrals)
+
+
+def referrals_of_partner(partner_id: int) -> QuerySet:
+    """The referrals a member of the partner may read (referrals_visible_to): those of its
+    channels once sent, and, withdrawn or lapsed after that (sent_at is set when sent),
+    still. Without relations joined."""
+    from django.db.models import Q
+
+    from matching.models import Referral, ReferralState
+
+    return Referral.objects.filter(channel__partner_id=partner_id).filter(
+        Q(state__in=PARTNER_STATES)
+        | Q(state__in=[ReferralState.WITHDRAWN, ReferralState.LAPSED], sent_at__isnull=False)
+    )
+
+
+def with_list_relations(referrals: QuerySet) -> QuerySet:
+    """`referrals` with what a referral list shows joined in (referrals_visible_to)."""
     return referrals.select_related(
         "product",
         "product__producer",

@@ -11,10 +11,19 @@ from django.db.models import Count, F, FilteredRelation, OuterRef, Prefetch, Q, 
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.selectors import active_channel_snapshot, facts_of_product, referrals_visible_to
+from matching.models import Referral
+from matching.selectors import (
+    active_channel_snapshot,
+    facts_of_product,
+    referrals_of_partner,
+    referrals_visible_to,
+    with_list_relations,
+)
 from matching.words import describe_check
 from otop_portal.counts import QUEUES, REFERRALS, cached_count
+from otop_portal.models import Role
 from otop_portal.pagination import ValuesRow, count_from_states, values_rows
+from otop_portal.statements import Statement
 from partners.models import ContactView
 from partners.sentences import NameBook
 from producers.models import CertificationStatus, ProductPhoto
@@ -38,9 +47,12 @@ def partner_shortlist(user) -> QuerySet:
     shows joined in: `score` and `star_level` from the pair's stored match result (None when
     the pair has none), and the product's photos prefetched. A fixed number of queries
     whatever the page size. Unordered (the filter set orders)."""
+    return _as_listed(referrals_visible_to(user))
+
+
+def _as_listed(referrals: QuerySet) -> QuerySet:
     return (
-        referrals_visible_to(user)
-        .select_related("product__subcategory")
+        referrals.select_related("product__subcategory")
         .annotate(
             # A join on (product, channel), at most one row (one_result_per_pair): a list
             # sorted or filtered by score or stars looks each result up once, where the
@@ -181,10 +193,25 @@ def partner_shortlist_ids(user, filterset, rows: QuerySet) -> list[int] | None:
     )
 
 
+# The referral's page asks for it on every visit: compiled once (otop_portal.statements).
+_REFERRAL_OF_PARTNER = Statement(
+    lambda partner_id, pk: (
+        _as_listed(with_list_relations(referrals_of_partner(partner_id)))
+        .select_related("product__producer__user")
+        .filter(pk=pk)
+    )
+)
+
+
 def partner_referral(user, pk: int):
     """One referral of the member's partner for its page, with the product's photos, category
     and producer. Raises Referral.DoesNotExist when it is not theirs (or does not exist)."""
-    return partner_shortlist(user).select_related("product__producer__user").get(pk=pk)
+    if user.role != Role.PARTNER:
+        return partner_shortlist(user).select_related("product__producer__user").get(pk=pk)
+    found = _REFERRAL_OF_PARTNER.first(user.partner_id, pk) if user.partner_id else None
+    if found is None:
+        raise Referral.DoesNotExist
+    return found
 
 
 def covering_certificates(product) -> list:

@@ -1,0 +1,132 @@
+"""Statements: querysets of a fixed shape, compiled to SQL once per connection (issue 13).
+
+Django turns a queryset into SQL each time it is evaluated: it builds the query (filters,
+joins, select_related) and compiles it. For the statements every request of a page runs
+again with other values, that is most of their cost in the worker: the partner's referral,
+joined to ten tables, took 2.7 ms to build, compile and read, of which 1 ms was reading it
+(docs/performance.md, fifteenth pass). A `Statement` builds its queryset once per database
+connection, from stand-in values of its arguments, keeps the SQL and the compiler that made
+it, and on each call runs that SQL with the call's values: the rows become models (with
+their select_related relations and prefetch_related lookups) or values exactly as the
+queryset would make them, through Django's own iterables.
+
+    referral_of_partner = Statement(
+        lambda partner_id, pk: Referral.objects.filter(channel__partner_id=partner_id, pk=pk)
+    )
+    referral_of_partner.first(user.partner_id, 42)     # a Referral, or None
+    referral_of_partner.all(user.partner_id, 42)       # the list
+
+What a builder may do, so that the SQL kept is the SQL Django would write for every call:
+- Its positional arguments are the only values that vary. Each is an int or a str, used as
+  is as a value of the query (a filter's right-hand side), not transformed (no `__icontains`,
+  no list of them). A stand-in that does not reach the SQL's parameters unchanged is refused
+  when the statement is first built, with the builder's name.
+- Its keyword arguments are part of the shape (a slice's size, a choice of columns): each
+  set of them is built and kept on its own.
+- It reads nothing else that changes: no clock, no language, no setting that a test
+  overrides. Those are arguments.
+
+A call passes the values as the database holds them (an id, not a model): a value of
+another type than the stand-in's is refused. The SQL is kept per connection object (per
+thread, per database alias), so threads never share a compiler.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+# Stand-ins: values no real argument has, that survive a field's get_prep_value unchanged.
+_INT_STAND_IN = -7_331_000_000_000
+_STR_STAND_IN = "\u2063statement-argument-{}\u2063"
+
+
+class Statement:
+    """A queryset of a fixed shape, compiled once per connection; see the module's text."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        kinds: tuple[type, ...] | None = None,
+        using: str = DEFAULT_DB_ALIAS,
+    ):
+        """`build` makes the queryset from its positional arguments; `kinds` says each one's
+        type (int or str), int for every one when not given."""
+        self.build = build
+        self.using = using
+        positional = [
+            p
+            for p in inspect.signature(build).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        self.kinds = kinds or (int,) * len(positional)
+        if len(self.kinds) != len(positional) or not set(self.kinds) <= {int, str}:
+            raise TypeError(f"{self.name}: one kind, int or str, for each positional argument")
+
+    @property
+    def name(self) -> str:
+        return getattr(self.build, "__qualname__", repr(self.build))
+
+    def _stand_ins(self) -> list:
+        return [
+            _INT_STAND_IN - i if kind is int else _STR_STAND_IN.format(i)
+            for i, kind in enumerate(self.kinds)
+        ]
+
+    def _compiled(self, shape: dict[str, Any]):
+        kept = connections[self.using].__dict__.setdefault("_otop_statements", {})
+        key = (self, tuple(sorted(shape.items())))
+        if key not in kept:
+            kept[key] = self._compile(shape)
+        return kept[key]
+
+    def _compile(self, shape: dict[str, Any]):
+        stand_ins = self._stand_ins()
+        queryset = self.build(*stand_ins, **shape).using(self.using)
+        compiler = queryset.query.get_compiler(using=self.using)
+        sql, params = compiler.as_sql()
+        slots = tuple(
+            (position, index)
+            for position, param in enumerate(params)
+            for index, stand_in in enumerate(stand_ins)
+            if type(param) is type(stand_in) and param == stand_in
+        )
+        missing = sorted(set(range(len(stand_ins))) - {index for _position, index in slots})
+        if missing:
+            raise TypeError(
+                f"{self.name}: argument {missing[0] + 1} does not reach the SQL unchanged; "
+                "a statement's arguments are plain values of its filters"
+            )
+        return queryset, compiler, sql, tuple(params), slots
+
+    def _queryset(self, args: tuple, shape: dict[str, Any]) -> QuerySet:
+        if len(args) != len(self.kinds):
+            raise TypeError(f"{self.name}: {len(self.kinds)} arguments, {len(args)} given")
+        for value, kind in zip(args, self.kinds, strict=True):
+            if type(value) is not kind:
+                raise TypeError(f"{self.name}: {value!r} is not {kind.__name__}")
+        queryset, compiler, sql, params, slots = self._compiled(shape)
+        values = list(params)
+        for position, index in slots:
+            values[position] = args[index]
+        run = copy.copy(compiler)  # what the kept compiler worked out, with this call's SQL
+        run.as_sql = lambda *_args, **_kwargs: (sql, values)
+        runner = queryset.all()
+        # Django's iterables ask the query for its compiler: this one runs the kept SQL.
+        runner.query.get_compiler = lambda *_args, **_kwargs: run
+        return runner
+
+    def all(self, *args, **shape) -> list:
+        """The rows, as the queryset would give them (models, dicts or tuples)."""
+        return list(self._queryset(args, shape))
+
+    def first(self, *args, **shape):
+        """The first row, or None (the builder orders and slices as it needs)."""
+        rows = self.all(*args, **shape)
+        return rows[0] if rows else None
