@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from matching.models import Referral
+from matching.selectors import PROVINCE_IDS_KEPT
 from otop_portal.counts import REFERRALS, counts_changed
+from otop_portal.models import User
 from partners.models import RequirementVersion
 from partners.signals import partner_left
 from producers.models import Category, Certification, CertificationType, Producer, Product
@@ -162,7 +164,17 @@ def _partner_left(sender, partner, **kwargs):
     referrals_withdraw_for_partner(partner=partner)
 
 
+def forget_province_ids(sender, instance, action, reverse, **kwargs) -> None:
+    """An officer's provinces changed through their own manager: the ids read for them
+    (selectors._officer_province_ids) are read again."""
+    if action.startswith("post_") and not reverse:
+        instance.__dict__.pop(PROVINCE_IDS_KEPT, None)
+
+
 def connect() -> None:
+    m2m_changed.connect(
+        forget_province_ids, sender=User.provinces.through, dispatch_uid="matching-provinces"
+    )
     products_changed_in_bulk.connect(_bulk_changed, dispatch_uid="matching-bulk")
     partner_left.connect(_partner_left, dispatch_uid="matching-partner-left")
     post_save.connect(_product_changed, sender=Product, dispatch_uid="matching-product")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from matching.engine import CertificateFact, CompiledChannel, ProductFacts, compile_channel
@@ -19,6 +19,7 @@ from otop_portal import counts
 from otop_portal.choices import kept_reference, reference_version
 from otop_portal.models import Role, User
 from otop_portal.pagination import ValuesList, first_values, values_row, values_rows
+from otop_portal.statements import Statement
 from partners.models import PartnerStatus, RequirementVersion
 from partners.selectors import kept_channels
 from producers.models import (
@@ -613,12 +614,37 @@ def results_visible_to(user) -> QuerySet[MatchResult]:
 EXPIRY_WINDOW_DAYS = 60
 
 
+# Where _officer_province_ids keeps them on the user object.
+PROVINCE_IDS_KEPT = "_officer_province_ids"
+# The officer's provinces, asked by every officer page (otop_portal.statements).
+_PROVINCE_IDS_OF = Statement(
+    lambda user_id: (
+        User.provinces.through.objects.filter(user_id=user_id)
+        .order_by("province_id")
+        .values_list("province_id", flat=True)
+    )
+)
+
+
 def _officer_province_ids(user) -> list[int]:
-    """The ids of the officer's provinces, read once per user object: prefetched, so every list
-    and chart of a request shares the one query (the M2M manager's add/remove/set/clear drop
-    the cache, so a change made through it is seen)."""
-    prefetch_related_objects([user], "provinces")
-    return sorted(province.pk for province in user.provinces.all())
+    """The ids of the officer's provinces, read once per user object, so every list and chart
+    of a request shares the one query. A change through the user's own manager
+    (user.provinces.add/remove/set/clear) drops them (hooks.forget_province_ids), as it
+    drops what prefetch_related keeps."""
+    ids = user.__dict__.get(PROVINCE_IDS_KEPT)
+    if ids is None:
+        ids = user.__dict__[PROVINCE_IDS_KEPT] = _PROVINCE_IDS_OF.all(user.pk)
+    return ids
+
+
+def officer_provinces(user) -> list:
+    """The officer's provinces, in the provinces' order: those _officer_province_ids read for
+    their scope, of the provinces the process keeps. No statement of its own."""
+    from otop_portal.models import Province
+
+    ids = set(_officer_province_ids(user))
+    ordered = kept_reference("provinces-in-order", lambda: list(Province.objects.all()))
+    return [province for province in ordered if province.pk in ids]
 
 
 def _in_province_scope(rows: QuerySet, user, producer_path: str = "") -> QuerySet:

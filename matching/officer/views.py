@@ -35,10 +35,12 @@ CANDIDATES_PER_PAGE = 50
 @role_required(Role.OFFICER)
 def officer_home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    # The queues first: their scope reads the officer's provinces (prefetched on the user),
-    # which the list of provinces then shows without a statement of its own.
+    # The queues first: their scope reads the officer's provinces (kept on the user), which
+    # the list of provinces then shows without a statement of its own.
     queues = selectors.officer_queues(user)
-    provinces = Province.objects.all() if user.is_national_officer else user.provinces.all()
+    provinces = (
+        Province.objects.all() if user.is_national_officer else selectors.officer_provinces(user)
+    )
     return render(
         request,
         "matching/officer_home.html",
