@@ -204,7 +204,8 @@ def _row(shape: _Shape, values: dict, language: str | None) -> ValuesRow | None:
     return ValuesRow(fields, shape.meta)
 
 
-def _values_of(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:
+def values_of(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:
+    """`rows` as values of `columns` and pk, in their order: what values_row makes rows of."""
     return rows.select_related(None).prefetch_related(None).values("pk", *columns)
 
 
@@ -215,14 +216,14 @@ def values_rows(rows: QuerySet, ids, columns: tuple[str, ...]) -> list[ValuesRow
     issue 13). An id `rows` no longer holds is left out."""
     ids = list(ids)
     shape, language = _shape(rows.model, tuple(columns)), get_language()
-    found = {row["pk"]: row for row in _values_of(rows.order_by().filter(pk__in=ids), columns)}
+    found = {row["pk"]: row for row in values_of(rows.order_by().filter(pk__in=ids), columns)}
     return [_row(shape, found[pk], language) for pk in ids if pk in found]
 
 
 def first_values(rows: QuerySet, columns: tuple[str, ...]) -> dict | None:
     """The first row of `rows`, in their order, as plain values of `columns` (and pk), or None:
     what a cache can keep and values_row makes a row of later, in the reader's language then."""
-    return _values_of(rows, tuple(columns)).first()
+    return values_of(rows, tuple(columns)).first()
 
 
 def values_row(model, columns: tuple[str, ...], values: dict | None) -> ValuesRow | None:
@@ -253,7 +254,7 @@ class ValuesList:
 
     def __getitem__(self, index):
         shape, language = _shape(self.rows.model, self.columns), get_language()
-        values = _values_of(self.rows, self.columns)[index]
+        values = values_of(self.rows, self.columns)[index]
         if isinstance(index, slice):
             return [_row(shape, row, language) for row in values]
         return _row(shape, values, language)

@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from otop_portal.models import Role, User
+from otop_portal.statements import Statement
 from producers.models import (
     CERTIFICATION_FIELDS,
     OTOP_STAR_ROUND_YEARS,
@@ -103,8 +104,17 @@ def can_view_product(viewer: User, product: Product) -> bool:
 # --- Producers ----------------------------------------------------------------------------------
 
 
+# Every producer page asks for it: compiled once (otop_portal.statements).
+_PRODUCER_OF = Statement(
+    lambda user_id: (
+        Producer.objects.select_related("province").filter(user_id=user_id).order_by("pk")[:1]
+    )
+)
+
+
 def producer_for_user(user: User) -> Producer | None:
-    return Producer.objects.select_related("province").filter(user=user).first()
+    """The producer record of the account, with its province; None before they register."""
+    return _PRODUCER_OF.first(user.pk) if user.pk is not None else None
 
 
 # --- Products -----------------------------------------------------------------------------------
