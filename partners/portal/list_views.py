@@ -89,7 +89,7 @@ def save_form_context(user, product, *, next_url: str, form=None, lists=None) ->
     if user.role != Role.PARTNER:
         return {"show": False}
     if lists is None:
-        lists = list(lists_holding(user, product.pk))
+        lists = lists_holding(user, product.pk)
     selected = None
     if form is not None and form.is_bound:
         try:

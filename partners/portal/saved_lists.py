@@ -40,6 +40,7 @@ from django.utils.translation import ngettext
 from matching.models import Referral
 from matching.selectors import referrals_visible_to
 from otop_portal.models import Role
+from otop_portal.statements import Statement
 from partners.models import SavedList, SavedListItem
 from producers.models import Product, ProductPhoto
 
@@ -73,12 +74,16 @@ def lists_visible_to(user) -> QuerySet[SavedList]:
     by name; with the owner joined in."""
     if not _is_member(user):
         return SavedList.objects.none()
+    return _lists_of(user.partner_id, user.pk)
+
+
+def _lists_of(partner_id: int, user_id: int) -> QuerySet[SavedList]:
     return (
-        SavedList.objects.filter(partner_id=user.partner_id)
-        .filter(Q(owner_id=user.pk) | Q(shared=True))
+        SavedList.objects.filter(partner_id=partner_id)
+        .filter(Q(owner_id=user_id) | Q(shared=True))
         .select_related("owner")
         .annotate(
-            _not_mine=Case(When(owner_id=user.pk, then=0), default=1, output_field=IntegerField())
+            _not_mine=Case(When(owner_id=user_id, then=0), default=1, output_field=IntegerField())
         )
         .order_by("_not_mine", "name", "pk")
     )
@@ -89,14 +94,22 @@ def lists_for_index(user) -> QuerySet[SavedList]:
     return lists_visible_to(user).annotate(item_count=Count("items"))
 
 
-def lists_holding(user, product_id: int) -> QuerySet[SavedList]:
-    """The lists `user` may add to (every list they see: shared lists are collaborative), each
-    with `holds`: whether this product is in it already. One query."""
-    return lists_visible_to(user).annotate(
+# Every page of a referred product asks for them: compiled once (otop_portal.statements).
+_LISTS_HOLDING = Statement(
+    lambda partner_id, user_id, product_id: _lists_of(partner_id, user_id).annotate(
         holds=Exists(
             SavedListItem.objects.filter(saved_list_id=OuterRef("pk"), product_id=product_id)
         )
     )
+)
+
+
+def lists_holding(user, product_id: int) -> list[SavedList]:
+    """The lists `user` may add to (every list they see: shared lists are collaborative), each
+    with `holds`: whether this product is in it already. One query."""
+    if not _is_member(user):
+        return []
+    return _LISTS_HOLDING.all(user.partner_id, user.pk, product_id)
 
 
 def can_manage(user, saved_list: SavedList) -> bool:

@@ -38,6 +38,8 @@ from partners.portal.selectors import (
     producer_contact_for,
     product_certificates,
     referral_explanation,
+    referral_history,
+    referral_thread,
     shortlist_page_rows,
 )
 from partners.selectors import kept_partner
@@ -108,10 +110,10 @@ def _render_referral(
 ) -> HttpResponse:
     user = request.user
     moves = services.referral_moves_open_to(user, referral)
-    events = list(referral.events.select_related("actor"))
+    events = referral_history(referral)
     # Read once: listed on the page and what the fit is explained from.
     certifications = covering_certificates(referral.product)
-    thread = list(referral.messages.select_related("author"))
+    thread = referral_thread(referral)
     return render(
         request,
         "partners/referral.html",
