@@ -824,6 +824,30 @@ def referrals_visible_to(user) -> QuerySet:
     return with_list_relations(referrals)
 
 
+def _referrals_of_product(product_id: int) -> QuerySet:
+    from matching.models import Referral
+
+    return (
+        Referral.objects.filter(product_id=product_id)
+        .select_related("channel__partner")
+        .prefetch_related("events")
+        .order_by("-updated_at")
+    )
+
+
+# The producer's product page reads them on every visit: compiled once (otop_portal.statements).
+_REFERRALS_OF_PRODUCT = Statement(_referrals_of_product)
+
+
+def product_referrals(product) -> list:
+    """The product's referrals, the latest change first, with their channel, partner and
+    moves; their `product` is the one given. For the producer's product page."""
+    referrals = _REFERRALS_OF_PRODUCT.all(product.pk)
+    for referral in referrals:
+        referral.product = product
+    return referrals
+
+
 def referrals_of_partner(partner_id: int) -> QuerySet:
     """The referrals a member of the partner may read (referrals_visible_to): those of its
     channels once sent, and, withdrawn or lapsed after that (sent_at is set when sent),

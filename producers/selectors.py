@@ -120,7 +120,7 @@ def producer_for_user(user: User) -> Producer | None:
 # --- Products -----------------------------------------------------------------------------------
 
 
-def _products_of(producer: Producer) -> QuerySet[Product]:
+def _products_of(producer: Producer | int) -> QuerySet[Product]:
     return (
         Product.objects.filter(producer=producer)
         .select_related("category", "subcategory")
@@ -139,24 +139,63 @@ def product_list(*, producer: Producer) -> QuerySet[Product]:
     )
 
 
-def home_products(*, producer: Producer) -> QuerySet[Product]:
-    """A producer's products for their home, in product_list's order: of the photos only the
-    first one's id (`first_photo_pk`, None without photos), in the products' own statement.
-    The photos' prefetch was a statement of its own: 1.3 ms of a home (issue 13)."""
+def _home_products(producer_id: int, *, limit: int) -> QuerySet[Product]:
     first_photo = ProductPhoto.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
-    return _products_of(producer).annotate(first_photo_pk=Subquery(first_photo.values("pk")[:1]))
+    return _products_of(producer_id).annotate(
+        first_photo_pk=Subquery(first_photo.values("pk")[:1])
+    )[:limit]
+
+
+def _product_of(producer_id: int, pk: int) -> QuerySet[Product]:
+    return (
+        Product.objects.select_related("category", "subcategory")
+        .prefetch_related("photos")
+        .filter(producer_id=producer_id, pk=pk)
+    )
+
+
+# The producer's home and product page read these on every visit: compiled once per
+# connection (otop_portal.statements).
+_HOME_PRODUCTS = Statement(_home_products)
+_PRODUCT_OF = Statement(_product_of)
+_COVERING = Statement(
+    lambda product_id, producer_id: certifications_covering(product_id, producer_id)
+)
+_CERTIFICATIONS_OF = Statement(
+    lambda producer_id, *, limit: certification_list(producer=producer_id)[:limit]
+)
+
+
+def home_products(*, producer: Producer, limit: int) -> list[Product]:
+    """The first `limit` of a producer's products for their home, in product_list's order: of
+    the photos only the first one's id (`first_photo_pk`, None without photos), in the
+    products' own statement. The photos' prefetch was a statement of its own: 1.3 ms of a
+    home (issue 13). Their `producer` is the one given, not read again."""
+    products = _HOME_PRODUCTS.all(producer.pk, limit=limit)
+    for product in products:
+        product.producer = producer
+    return products
+
+
+def home_certifications(*, producer: Producer, limit: int) -> list[Certification]:
+    """The first `limit` of certification_list, for the producer's home."""
+    return _CERTIFICATIONS_OF.all(producer.pk, limit=limit)
 
 
 def product_detail(*, producer: Producer, pk: int) -> Product:
     """The producer's product, as its page shows it; its `producer` is the one given (read
-    with its province by producer_for_user), not read again."""
-    product = (
-        Product.objects.select_related("category", "subcategory")
-        .prefetch_related("photos")
-        .get(producer=producer, pk=pk)
-    )
+    with its province by producer_for_user), not read again. Product.DoesNotExist when it is
+    not theirs."""
+    product = _PRODUCT_OF.first(producer.pk, pk)
+    if product is None:
+        raise Product.DoesNotExist
     product.producer = producer
     return product
+
+
+def certificates_covering(product: Product) -> list[Certification]:
+    """certifications_covering, read for the product's page."""
+    return _COVERING.all(product.pk, product.producer_id)
 
 
 @dataclass(frozen=True)
@@ -328,7 +367,7 @@ def is_current_on(certification: Certification, day: dt.date) -> bool:
     return certification.expires_on is None or certification.expires_on >= day
 
 
-def certification_list(*, producer: Producer) -> QuerySet[Certification]:
+def certification_list(*, producer: Producer | int) -> QuerySet[Certification]:
     return (
         Certification.objects.filter(producer=producer)
         .select_related("type")

@@ -26,6 +26,7 @@ from matching.selectors import (
     facts_of_products,
     producer_next_steps,
     product_channel_ranking,
+    product_referrals,
 )
 from matching.words import next_steps_in_words, ranking_in_words
 from otop_portal.models import Role
@@ -92,10 +93,9 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     facts = None
     if producer is not None:
-        products = list(selectors.home_products(producer=producer)[:PAGE_SIZE])
-        for product in products:
-            product.producer = producer  # read once, with its province
-        certifications = list(selectors.certification_list(producer=producer)[:PAGE_SIZE])
+        # Their producer is the one read once, with its province.
+        products = selectors.home_products(producer=producer, limit=PAGE_SIZE)
+        certifications = selectors.home_certifications(producer=producer, limit=PAGE_SIZE)
         if len(certifications) < PAGE_SIZE:  # all of them: they rate the products
             ratings = selectors.star_ratings_from(products, certifications, today)
             if len(products) < PAGE_SIZE:  # and all the products: their matching facts too
@@ -315,7 +315,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PRODUCER)
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = _get_product_for_owner(request, pk)
-    certifications = list(selectors.certifications_covering(product.pk, product.producer_id))
+    certifications = selectors.certificates_covering(product)
     today = timezone.localdate()
     # The channels' ranking from the product and the certificates the page shows.
     facts = facts_of_product(product, certifications, today)
@@ -340,11 +340,7 @@ def _referrals_of(product: Product) -> dict:
     ranking offers to ask for the others)."""
     from matching.models import OPEN_STATES, ReferralState
 
-    referrals = list(
-        product.referrals.select_related("channel__partner")
-        .prefetch_related("events")
-        .order_by("-updated_at")
-    )
+    referrals = product_referrals(product)
     for referral in referrals:
         # The note of the latest move: the officer's reason for a rejection, for instance.
         events = list(referral.events.all())

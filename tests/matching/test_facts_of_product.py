@@ -116,7 +116,7 @@ def test_the_producers_home_reads_the_facts_the_rescore_reads(db, django_assert_
     """The producer's home, which lists all of a producer's products and certificates, works
     out their matching facts from those rows (facts_of_products): the facts product_facts
     reads, of the products on sale only, in the same order."""
-    from producers.selectors import certification_list, home_products, producer_for_user
+    from producers.selectors import home_certifications, home_products, producer_for_user
 
     producer = factories.ProducerFactory()
     today = timezone.localdate()
@@ -142,10 +142,8 @@ def test_the_producers_home_reads_the_facts_the_rescore_reads(db, django_assert_
         _certificate(producer, cert_type, status, scope, products, 3)
 
     read = producer_for_user(producer.user)
-    products = list(home_products(producer=read))
-    for product in products:
-        product.producer = read
-    certifications = list(certification_list(producer=read))
+    products = home_products(producer=read, limit=20)
+    certifications = home_certifications(producer=read, limit=20)
     with django_assert_num_queries(0):
         facts = facts_of_products(products, certifications, today)
     assert facts == product_facts(None, today, producer_id=producer.pk)
