@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ---------------------------------------------------------------------------------
+# Django's database sessions, read through a statement compiled once (otop_portal/sessions.py).
+SESSION_ENGINE = "otop_portal.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the language switch and forms read nothing from JS; default kept
 X_FRAME_OPTIONS = "DENY"

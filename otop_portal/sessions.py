@@ -1,0 +1,33 @@
+"""Django's database sessions, read through a statement compiled once (issue 13).
+
+Every signed-in request reads its session: Django builds and compiles the same query each
+time. This store reads it by key through otop_portal.statements and leaves out an expired
+one in Python, as Django's `expire_date__gt=now()` does in SQL. Same table, same rows:
+sessions opened before the switch stay open (SESSION_ENGINE in settings.py).
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends import db
+from django.utils import timezone
+
+from otop_portal.statements import Statement
+
+
+def _session_by_key(key: str):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.filter(session_key=key)
+
+
+_SESSION = Statement(_session_by_key, kinds=(str,))
+
+
+class SessionStore(db.SessionStore):
+    def _get_session_from_db(self):
+        key = self.session_key
+        found = _SESSION.first(key) if isinstance(key, str) else None
+        if found is not None and found.expire_date > timezone.now():
+            return found
+        self._session_key = None
+        return None
