@@ -32,6 +32,7 @@ from matching.models import RangeStatus, RematchRange, RematchRun, RunStatus
 from matching.selectors import matchable_products
 from matching.services import Progress, RematchSummary, analyze_results, rematch_finish
 from matching.services import rematch_range as score_range
+from otop_portal.statements import Statement
 
 RANGE_SIZE = 5000  # products per range: ~5 s of work on one core at 40 channels
 MAX_ATTEMPTS = 5  # a range that fails this often is left failed (the run says so)
@@ -390,13 +391,23 @@ class RunProgress:
         return round(100 * self.done / self.total) if self.total else 100
 
 
+# The officers' dashboard shows the latest run's progress on every visit: compiled once
+# (otop_portal.statements).
+_RANGES_LEFT = Statement(
+    lambda run_id: (
+        RematchRange.objects.filter(run_id=run_id)
+        .exclude(status=RangeStatus.DONE)
+        .values_list("status", "lease_until")
+    )
+)
+_LATEST_RUNS = Statement(lambda *, limit: RematchRun.objects.order_by("-started_at", "-pk")[:limit])
+
+
 def run_progress(run: RematchRun) -> RunProgress:
     """How far a run is: ranges done / total, out with workers, stalled, failed. One query."""
     now = timezone.now()
     counts = {"out": 0, "stalled": 0, "failed": 0}
-    for status, lease in run.ranges.exclude(status=RangeStatus.DONE).values_list(
-        "status", "lease_until"
-    ):
+    for status, lease in _RANGES_LEFT.all(run.pk):
         if status == RangeStatus.CLAIMED:
             counts["stalled" if lease and lease < now else "out"] += 1
         elif status == RangeStatus.FAILED:
@@ -405,7 +416,7 @@ def run_progress(run: RematchRun) -> RunProgress:
 
 
 def latest_runs(limit: int = 5) -> list[RematchRun]:
-    return list(RematchRun.objects.order_by("-started_at", "-pk")[:limit])
+    return _LATEST_RUNS.all(limit=limit)
 
 
 # The task lives here, not in matching.tasks, so that the two modules do not import each
