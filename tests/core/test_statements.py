@@ -85,6 +85,11 @@ def test_values_prefetches_and_shapes_are_kept_as_built():
         )
     )
     assert [n.note for n in with_unread.first(ann.pk).notes] == ["a", "b", "c"]
+    _notify(ann, "d")
+    ben = factories.PartnerMemberFactory()
+    _notify(ben, "z")
+    assert [n.note for n in with_unread.first(ann.pk).notes] == ["a", "b", "c", "d"]
+    assert [n.note for n in with_unread.first(ben.pk).notes] == ["z"]
 
 
 def test_an_argument_the_sql_does_not_hold_as_given_is_refused():
