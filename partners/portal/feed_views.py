@@ -70,7 +70,7 @@ class FeedForm(forms.Form):
 def feed(request: HttpRequest) -> HttpResponse:
     """Choose a channel (or all) and how columns are named; see how many products the feed has
     and how many lack a weight or a photo; download it as CSV, Excel or JSON."""
-    channels = list(feeds.feed_channels(request.user))
+    channels = feeds.feed_channel_list(request.user)
     form = FeedForm(request.GET or None, channels=channels)
     context = {"form": form, "hours": feeds.image_link_hours(), "summary": None}
     if form.is_bound and not form.is_valid():

@@ -58,6 +58,7 @@ from matching.models import Referral, ReferralState
 from matching.selectors import referrals_visible_to
 from otop_portal import spreadsheets
 from otop_portal.models import Role
+from otop_portal.statements import Statement
 from partners.models import Channel
 from producers.models import (
     MAX_PHOTOS,
@@ -129,9 +130,28 @@ def image_link(photo_id: int, base_url: str) -> str:
 
 def feed_channels(user) -> QuerySet[Channel]:
     """The channels a partner member may make a feed of: their partner's own."""
-    if not getattr(user, "is_authenticated", False) or user.role != Role.PARTNER:
+    if not _is_member(user):
         return Channel.objects.none()
-    return Channel.objects.filter(partner_id=user.partner_id).order_by("name_th", "code")
+    return _channels_of(user.partner_id)
+
+
+def _is_member(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.role == Role.PARTNER
+
+
+def _channels_of(partner_id: int) -> QuerySet[Channel]:
+    return Channel.objects.filter(partner_id=partner_id).order_by("name_th", "code")
+
+
+# The feed's page lists them on every visit: compiled once (otop_portal.statements).
+_CHANNELS_OF = Statement(_channels_of)
+
+
+def feed_channel_list(user) -> list[Channel]:
+    """feed_channels, read for the feed's page."""
+    if not _is_member(user) or user.partner_id is None:
+        return []
+    return _CHANNELS_OF.all(user.partner_id)
 
 
 def feed_channel(user, code: str) -> Channel | None:
