@@ -29,6 +29,11 @@ What a builder may do, so that the SQL kept is the SQL Django would write for ev
 A call passes the values as the database holds them (an id, not a model): a value of
 another type than the stand-in's is refused. The SQL is kept per connection object (per
 thread, per database alias), so threads never share a compiler.
+
+Two parts of Django used here are not its public API: a query's `get_compiler`, which the
+iterables ask for the compiler, and the compiler's `as_sql`, which `execute_sql` calls. Django
+is pinned to 5.2 LTS (pyproject.toml); tests/core/test_statements.py pins what a statement
+gives, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
