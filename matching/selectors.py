@@ -848,6 +848,35 @@ def product_referrals(product) -> list:
     return referrals
 
 
+def _history_of(referral_id: int) -> QuerySet:
+    from matching.models import ReferralEvent
+
+    return ReferralEvent.objects.filter(referral_id=referral_id).select_related("actor")
+
+
+def _thread_of(referral_id: int) -> QuerySet:
+    from matching.models import ReferralMessage
+
+    return ReferralMessage.objects.filter(referral_id=referral_id).select_related("author")
+
+
+# A referral's page (the partner's and the officer's) reads them on every visit: compiled once
+# (otop_portal.statements).
+_HISTORY = Statement(_history_of)
+_THREAD = Statement(_thread_of)
+
+
+def referral_history(referral) -> list:
+    """The referral's moves, the oldest first, with who made them. One query."""
+    return _HISTORY.all(referral.pk)
+
+
+def referral_thread(referral) -> list:
+    """The questions about the referral and their answers, the oldest first, with their
+    authors. One query."""
+    return _THREAD.all(referral.pk)
+
+
 def referrals_of_partner(partner_id: int) -> QuerySet:
     """The referrals a member of the partner may read (referrals_visible_to): those of its
     channels once sent, and, withdrawn or lapsed after that (sent_at is set when sent),

@@ -21,7 +21,13 @@ from matching import services
 from matching.filters import ReferralFilter
 from matching.forms import BulkReferralForm, ReferralMessageForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
-from matching.selectors import officer_scope_key, referral_page_rows, referrals_visible_to
+from matching.selectors import (
+    officer_scope_key,
+    referral_history,
+    referral_page_rows,
+    referral_thread,
+    referrals_visible_to,
+)
 from otop_portal.counts import REFERRALS, cached_count
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
@@ -129,8 +135,8 @@ def _render_detail(
         {
             "referral": referral,
             "result": result,
-            "events": referral.events.select_related("actor"),
-            "thread": referral.messages.select_related("author"),
+            "events": referral_history(referral),
+            "thread": referral_thread(referral),
             "moves": [
                 (to, S(to).label) for to in services.referral_moves_open_to(request.user, referral)
             ],

@@ -11,7 +11,7 @@ from django.db.models import Count, F, FilteredRelation, OuterRef, Prefetch, Q, 
 from django.utils import timezone
 
 from matching.engine import compile_channel, explain
-from matching.models import Referral, ReferralEvent, ReferralMessage
+from matching.models import Referral
 from matching.selectors import (
     active_channel_snapshot,
     facts_of_product,
@@ -214,20 +214,10 @@ def partner_referral(user, pk: int):
     return found
 
 
-# A referral's page reads these on every visit: compiled once (otop_portal.statements).
+# A referral's page reads its certificates on every visit: compiled once (otop_portal.statements).
 _COVERING = Statement(
     lambda product_id, producer_id: certifications_covering(product_id, producer_id).exclude(
         status=CertificationStatus.REJECTED
-    )
-)
-_HISTORY = Statement(
-    lambda referral_id: ReferralEvent.objects.filter(referral_id=referral_id).select_related(
-        "actor"
-    )
-)
-_THREAD = Statement(
-    lambda referral_id: ReferralMessage.objects.filter(referral_id=referral_id).select_related(
-        "author"
     )
 )
 
@@ -238,17 +228,6 @@ def covering_certificates(product) -> list:
     verified ones of (product_certificates) and explains the fit from (referral_explanation).
     One query."""
     return _COVERING.all(product.pk, product.producer_id)
-
-
-def referral_history(referral) -> list:
-    """The referral's moves, the oldest first, with who made them. One query."""
-    return _HISTORY.all(referral.pk)
-
-
-def referral_thread(referral) -> list:
-    """The questions about the referral and their answers, the oldest first, with their
-    authors. One query."""
-    return _THREAD.all(referral.pk)
 
 
 def product_certificates(product, certifications: list | None = None) -> list:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from matching import services
 from matching.forms import ReferralMessageForm
 from matching.models import Referral, ReferralState
-from matching.selectors import person_shown_to
+from matching.selectors import person_shown_to, referral_history, referral_thread
 from otop_portal.http import errors_as_messages, filter_for_page, report_bulk_outcome, safe_next
 from otop_portal.models import Role
 from otop_portal.pagination import KnownCountPaginator, page_of_kept_ids
@@ -38,8 +38,6 @@ from partners.portal.selectors import (
     producer_contact_for,
     product_certificates,
     referral_explanation,
-    referral_history,
-    referral_thread,
     shortlist_page_rows,
 )
 from partners.selectors import kept_partner
