@@ -29,7 +29,7 @@ from partners.sentences import NameBook
 from producers.models import CertificationStatus, ProductPhoto
 from producers.selectors import (
     certificate_type_categories,
-    certifications_covering,
+    certificates_covering,
     is_current_on,
 )
 
@@ -214,20 +214,13 @@ def partner_referral(user, pk: int):
     return found
 
 
-# A referral's page reads its certificates on every visit: compiled once (otop_portal.statements).
-_COVERING = Statement(
-    lambda product_id, producer_id: certifications_covering(product_id, producer_id).exclude(
-        status=CertificationStatus.REJECTED
-    )
-)
-
-
 def covering_certificates(product) -> list:
     """Every certificate that counts for the product (its own and the producer's), read with
     its type, that an officer has not rejected: what a referral's page lists the current
     verified ones of (product_certificates) and explains the fit from (referral_explanation).
-    One query."""
-    return _COVERING.all(product.pk, product.producer_id)
+    One query (producers.selectors.certificates_covering, which the producer's product page
+    reads too)."""
+    return [c for c in certificates_covering(product) if c.status != CertificationStatus.REJECTED]
 
 
 def product_certificates(product, certifications: list | None = None) -> list:
