@@ -60,6 +60,7 @@ from otop_portal import spreadsheets
 from otop_portal.models import Role
 from otop_portal.statements import Statement
 from partners.models import Channel
+from partners.portal.selectors import is_partner_member
 from producers.models import (
     MAX_PHOTOS,
     OTOP_STARS_CODE,
@@ -130,13 +131,9 @@ def image_link(photo_id: int, base_url: str) -> str:
 
 def feed_channels(user) -> QuerySet[Channel]:
     """The channels a partner member may make a feed of: their partner's own."""
-    if not _is_member(user):
+    if not is_partner_member(user):
         return Channel.objects.none()
     return _channels_of(user.partner_id)
-
-
-def _is_member(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role == Role.PARTNER
 
 
 def _channels_of(partner_id: int) -> QuerySet[Channel]:
@@ -149,7 +146,7 @@ _CHANNELS_OF = Statement(_channels_of)
 
 def feed_channel_list(user) -> list[Channel]:
     """feed_channels, read for the feed's page."""
-    if not _is_member(user) or user.partner_id is None:
+    if not is_partner_member(user):
         return []
     return _CHANNELS_OF.all(user.partner_id)
 

@@ -39,9 +39,9 @@ from django.utils.translation import ngettext
 
 from matching.models import Referral
 from matching.selectors import referrals_visible_to
-from otop_portal.models import Role
 from otop_portal.statements import Statement
 from partners.models import SavedList, SavedListItem
+from partners.portal.selectors import is_partner_member
 from producers.models import Product, ProductPhoto
 
 MAX_ITEMS = 500  # a list is something a person reads; the API returns a list's items whole
@@ -60,19 +60,11 @@ class SavedListError(ValidationError):
 # --- Reads ------------------------------------------------------------------------------------
 
 
-def _is_member(user) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.role == Role.PARTNER
-        and user.partner_id is not None
-    )
-
-
 def lists_visible_to(user) -> QuerySet[SavedList]:
     """The lists `user` may read: their own and their colleagues' shared ones, all of the user's
     current partner. Nobody else's, and none for other roles. The user's own lists first, then
     by name; with the owner joined in."""
-    if not _is_member(user):
+    if not is_partner_member(user):
         return SavedList.objects.none()
     return _lists_of(user.partner_id, user.pk)
 
@@ -107,7 +99,7 @@ _LISTS_HOLDING = Statement(
 def lists_holding(user, product_id: int) -> list[SavedList]:
     """The lists `user` may add to (every list they see: shared lists are collaborative), each
     with `holds`: whether this product is in it already. One query."""
-    if not _is_member(user):
+    if not is_partner_member(user):
         return []
     return _LISTS_HOLDING.all(user.partner_id, user.pk, product_id)
 
@@ -267,7 +259,7 @@ def _save_list(saved_list: SavedList) -> SavedList:
 def saved_list_create(*, by, name: str, shared: bool = False) -> SavedList:
     """A new list of `by` (a partner member) for their partner. The name is trimmed and must be
     unique among `by`'s lists (ignoring case)."""
-    if not _is_member(by):
+    if not is_partner_member(by):
         raise SavedListError(_("Only partner members keep saved lists."), "not_allowed")
     name = _clean_name(name)
     _refuse_duplicate_name(owner=by, name=name)

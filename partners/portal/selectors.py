@@ -42,6 +42,15 @@ ENDED_STATES = ("withdrawn", "lapsed")
 CONTACT_STATES = ("accepted", "listed")
 
 
+def is_partner_member(user) -> bool:
+    """A signed-in member of a partner: who has a shortlist, saved lists and feeds."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role == Role.PARTNER
+        and user.partner_id is not None
+    )
+
+
 def partner_shortlist(user) -> QuerySet:
     """The referrals sent to the member's partner (and what became of them), with what the list
     shows joined in: `score` and `star_level` from the pair's stored match result (None when
