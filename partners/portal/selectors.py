@@ -215,9 +215,7 @@ _REFERRAL_OF_PARTNER = Statement(
 def partner_referral(user, pk: int):
     """One referral of the member's partner for its page, with the product's photos, category
     and producer. Raises Referral.DoesNotExist when it is not theirs (or does not exist)."""
-    if user.role != Role.PARTNER:
-        return partner_shortlist(user).select_related("product__producer__user").get(pk=pk)
-    found = _REFERRAL_OF_PARTNER.first(user.partner_id, pk) if user.partner_id else None
+    found = _REFERRAL_OF_PARTNER.first(user.partner_id, pk) if is_partner_member(user) else None
     if found is None:
         raise Referral.DoesNotExist
     return found
