@@ -151,7 +151,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "otop_portal.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the session's user read through a statement (otop_portal/backends.py).
+    "otop_portal.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

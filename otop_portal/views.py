@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from otop_portal import backends
 from otop_portal.forms import AcceptInvitationForm, InvitationForm, NotificationSettingsForm
 from otop_portal.http import safe_next
 from otop_portal.models import Invitation, Role, User, partner_model
@@ -156,7 +157,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=backends.PATH)
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect(home_url_for(user))
     return render(
