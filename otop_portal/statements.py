@@ -18,9 +18,12 @@ queryset would make them, through Django's own iterables.
 
 What a builder may do, so that the SQL kept is the SQL Django would write for every call:
 - Its positional arguments are the only values that vary. Each is an int or a str, used as
-  is as a value of the query (a filter's right-hand side), not transformed (no `__icontains`,
-  no list of them). A stand-in that does not reach the SQL's parameters unchanged is refused
-  when the statement is first built, with the builder's name.
+  is as a value of the query (a filter's right-hand side), not transformed (no
+  `__icontains`), or a list of them (kind `list[int]` or `list[str]`) used as the values of an
+  `__in`: a list's length is part of the shape (each length is compiled once), and an empty
+  list is refused, since `pk__in=[]` is no SQL at all. A stand-in that does not reach the
+  SQL's parameters unchanged is refused when the statement is first built, with the
+  builder's name.
 - Its keyword arguments are part of the shape (a slice's size, a choice of columns): each
   set of them is built and kept on its own.
 - It reads nothing else that changes: no clock, no language, no setting that a test
@@ -49,6 +52,19 @@ from django.db.models import QuerySet
 # Stand-ins: values no real argument has, that survive a field's get_prep_value unchanged.
 _INT_STAND_IN = -7_331_000_000_000
 _STR_STAND_IN = "\u2063statement-argument-{}\u2063"
+# Each kind an argument may have, with its items' kind when it is a list.
+_KINDS = {int: None, str: None, list[int]: int, list[str]: str}
+
+
+def _stand_in(kind: type, index: int, item: int | None):
+    """The stand-in of argument `index` (of its item `item` in a list)."""
+    if kind is int:
+        return (
+            _INT_STAND_IN - index
+            if item is None
+            else _INT_STAND_IN - 1_000_000 * (index + 1) - item
+        )
+    return _STR_STAND_IN.format(index if item is None else f"{index}-{item}")
 
 
 class Statement:
@@ -58,11 +74,11 @@ class Statement:
         self,
         build: Callable[..., QuerySet],
         *,
-        kinds: tuple[type, ...] | None = None,
+        kinds: tuple | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ):
         """`build` makes the queryset from its positional arguments; `kinds` says each one's
-        type (int or str), int for every one when not given."""
+        kind (int, str, list[int] or list[str]), int for every one when not given."""
         self.build = build
         self.using = using
         positional = [
@@ -71,38 +87,52 @@ class Statement:
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
         self.kinds = kinds or (int,) * len(positional)
-        if len(self.kinds) != len(positional) or not set(self.kinds) <= {int, str}:
-            raise TypeError(f"{self.name}: one kind, int or str, for each positional argument")
+        if len(self.kinds) != len(positional) or not all(k in _KINDS for k in self.kinds):
+            raise TypeError(
+                f"{self.name}: one kind, int, str, list[int] or list[str], for each positional "
+                "argument"
+            )
 
     @property
     def name(self) -> str:
         return getattr(self.build, "__qualname__", repr(self.build))
 
-    def _stand_ins(self) -> list:
-        return [
-            _INT_STAND_IN - i if kind is int else _STR_STAND_IN.format(i)
-            for i, kind in enumerate(self.kinds)
-        ]
+    def _stand_ins(self, lengths: tuple) -> list:
+        stand_ins = []
+        for i, (kind, length) in enumerate(zip(self.kinds, lengths, strict=True)):
+            if length is None:
+                stand_ins.append(_stand_in(kind, i, None))
+            else:
+                stand_ins.append([_stand_in(_KINDS[kind], i, j) for j in range(length)])
+        return stand_ins
 
-    def _compiled(self, shape: dict[str, Any]):
+    def _compiled(self, lengths: tuple, shape: dict[str, Any]):
         kept = connections[self.using].__dict__.setdefault("_otop_statements", {})
-        key = (self, tuple(sorted(shape.items())))
+        key = (self, lengths, tuple(sorted(shape.items())))
         if key not in kept:
-            kept[key] = self._compile(shape)
+            kept[key] = self._compile(lengths, shape)
         return kept[key]
 
-    def _compile(self, shape: dict[str, Any]):
-        stand_ins = self._stand_ins()
+    def _compile(self, lengths: tuple, shape: dict[str, Any]):
+        stand_ins = self._stand_ins(lengths)
         queryset = self.build(*stand_ins, **shape).using(self.using)
         compiler = queryset.query.get_compiler(using=self.using)
         sql, params = compiler.as_sql()
-        slots = tuple(
-            (position, index)
-            for position, param in enumerate(params)
+        wanted = [
+            (index, item, value)
             for index, stand_in in enumerate(stand_ins)
-            if type(param) is type(stand_in) and param == stand_in
+            for item, value in (
+                enumerate(stand_in) if isinstance(stand_in, list) else [(None, stand_in)]
+            )
+        ]
+        slots = tuple(
+            (position, index, item)
+            for position, param in enumerate(params)
+            for index, item, value in wanted
+            if type(param) is type(value) and param == value
         )
-        missing = sorted(set(range(len(stand_ins))) - {index for _position, index in slots})
+        found = {(index, item) for _position, index, item in slots}
+        missing = sorted({index for index, item, _value in wanted if (index, item) not in found})
         if missing:
             raise TypeError(
                 f"{self.name}: argument {missing[0] + 1} does not reach the SQL unchanged; "
@@ -113,13 +143,24 @@ class Statement:
     def _queryset(self, args: tuple, shape: dict[str, Any]) -> QuerySet:
         if len(args) != len(self.kinds):
             raise TypeError(f"{self.name}: {len(self.kinds)} arguments, {len(args)} given")
+        lengths = []
         for value, kind in zip(args, self.kinds, strict=True):
-            if type(value) is not kind:
-                raise TypeError(f"{self.name}: {value!r} is not {kind.__name__}")
-        queryset, compiler, sql, params, slots = self._compiled(shape)
+            item_kind = _KINDS[kind]
+            if item_kind is None:
+                if type(value) is not kind:
+                    raise TypeError(f"{self.name}: {value!r} is not {kind.__name__}")
+                lengths.append(None)
+                continue
+            if not isinstance(value, list | tuple) or not value:
+                raise TypeError(f"{self.name}: {value!r} is not a list of one or more values")
+            for item in value:
+                if type(item) is not item_kind:
+                    raise TypeError(f"{self.name}: {item!r} is not {item_kind.__name__}")
+            lengths.append(len(value))
+        queryset, compiler, sql, params, slots = self._compiled(tuple(lengths), shape)
         values = list(params)
-        for position, index in slots:
-            values[position] = args[index]
+        for position, index, item in slots:
+            values[position] = args[index] if item is None else args[index][item]
         run = copy.copy(compiler)  # what the kept compiler worked out, with this call's SQL
         run.as_sql = lambda *_args, **_kwargs: (sql, values)
         runner = queryset.all()

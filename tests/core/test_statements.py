@@ -109,3 +109,30 @@ def test_a_value_of_another_kind_is_refused():
         UNREAD_OF.all(str(user.pk))
     with pytest.raises(TypeError, match="1 arguments, 2 given"):
         UNREAD_OF.all(user.pk, user.pk)
+
+
+def test_a_list_argument_reads_the_rows_of_its_values_compiled_once_per_length():
+    lengths = []
+
+    def build(first_code, codes):
+        lengths.append(len(codes))
+        return Province.objects.filter(code__in=codes).exclude(code=first_code).order_by("code")
+
+    in_codes = Statement(build, kinds=(str, list[str]))
+    for code in ("10", "40", "50", "90"):
+        factories.ProvinceFactory(code=code)
+    assert [p.code for p in in_codes.all("10", ["50", "10", "40"])] == ["40", "50"]
+    assert [p.code for p in in_codes.all("40", ["90", "40", "10"])] == ["10", "90"]
+    assert [p.code for p in in_codes.all("90", ("90", "50"))] == ["50"]
+    assert [p.code for p in in_codes.all("90", ["77", "50"])] == ["50"]
+    assert lengths == [3, 2]
+
+    ids = [p.pk for p in Province.objects.filter(code__in=["10", "50"])]
+    by_ids = Statement(lambda ids: Province.objects.filter(pk__in=ids), kinds=(list[int],))
+    assert sorted(p.code for p in by_ids.all(ids)) == ["10", "50"]
+    for wrong, words in (([], "one or more"), (ids[0], "one or more"), ([str(ids[0])], "not int")):
+        with pytest.raises(TypeError, match=words):
+            by_ids.all(wrong)
+    one = Statement(lambda ids: Province.objects.filter(pk__in=ids[:1]), kinds=(list[int],))
+    with pytest.raises(TypeError, match="argument 1 does not reach the SQL unchanged"):
+        one.all(ids)  # its second value never reaches the SQL
