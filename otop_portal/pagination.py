@@ -215,8 +215,17 @@ def values_rows(rows: QuerySet, ids, columns: tuple[str, ...]) -> list[ValuesRow
     columns, at half the CPU of model rows (50 match results with six related models each:
     issue 13). An id `rows` no longer holds is left out."""
     ids = list(ids)
-    shape, language = _shape(rows.model, tuple(columns)), get_language()
-    found = {row["pk"]: row for row in values_of(rows.order_by().filter(pk__in=ids), columns)}
+    return values_in_order(
+        rows.model, columns, values_of(rows.order_by().filter(pk__in=ids), columns), ids
+    )
+
+
+def values_in_order(model, columns: tuple[str, ...], values, ids) -> list[ValuesRow]:
+    """`values`, dicts of `columns` (and pk) of `model` as values_of reads them, as values_rows
+    gives them: in the ids' order, nested by relation, an id they do not hold left out. For
+    rows read otherwise than from a queryset (through a Statement)."""
+    shape, language = _shape(model, tuple(columns)), get_language()
+    found = {row["pk"]: row for row in values}
     return [_row(shape, found[pk], language) for pk in ids if pk in found]
 
 

@@ -26,7 +26,7 @@ from rest_framework.pagination import PageNumberPagination
 from matching.api.serializers import decline_code_field, listing_url_field, state_label_field
 from matching.models import Referral
 from otop_portal.models import Role
-from otop_portal.pagination import KnownCountPaginator, serializer_columns, values_rows
+from otop_portal.pagination import KnownCountPaginator, serializer_columns
 from otop_portal.serializers import KeptRowsListSerializer
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
@@ -34,6 +34,7 @@ from partners.portal.selectors import (
     partner_shortlist_count,
     partner_shortlist_ids,
     product_certificates,
+    shortlist_rows,
 )
 
 
@@ -201,7 +202,8 @@ class ShortlistPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         filterset = PartnerReferralFilter(request.query_params, queryset=queryset, request=request)
         ids = partner_shortlist_ids(request.user, filterset, queryset)
-        if ids is None:
+        read_now = ids is None  # the page's ids read just now through the filters
+        if read_now:
             ids = queryset.values_list("pk", flat=True)
             count = partner_shortlist_count(request.user, filterset, queryset)
             self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
@@ -213,7 +215,9 @@ class ShortlistPagination(PageNumberPagination):
         # with every joined row, cost 5 ms of the list's 25, and as models with only those
         # columns still a third of the list's CPU (issue 13).
         columns = (*serializer_columns(ShortlistSerializer, Referral), "score", "star_level")
-        self.page.object_list = values_rows(queryset, page_ids, columns)
+        self.page.object_list = shortlist_rows(
+            queryset, page_ids, columns, partner_id=request.user.partner_id if read_now else None
+        )
         return self.page.object_list
 
 

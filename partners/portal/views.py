@@ -9,6 +9,8 @@ referrals only; another partner's are answered 404, as if they did not exist.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -69,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = filterset.qs
     ids = partner_shortlist_ids(request.user, filterset, rows)
     paging = {}
+    read = shortlist_page_rows  # the kept ids' rows, read back through the filters
     if ids is None:  # in index order: the page's ids through the index, counted per scope
         # Ids first spares a deep page (page 20 skips 950 rows) joining every skipped row to
         # its product, producer, result and channel (issue 13).
@@ -77,10 +80,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "paginator_class": KnownCountPaginator,
             "count": partner_shortlist_count(request.user, filterset, rows, counts),
         }
+        # Read just now through the filters: their rows by id among the partner's.
+        read = functools.partial(shortlist_page_rows, partner_id=request.user.partner_id)
     # Narrowed or sorted: the kept ids. Either way, then this page's rows by id, with only
     # what a row shows (as values).
     page = page_of_kept_ids(
-        rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"), read=shortlist_page_rows, **paging
+        rows, ids, SHORTLIST_PER_PAGE, request.GET.get("page"), read=read, **paging
     )
     return render(
         request,

@@ -541,3 +541,34 @@ def test_the_shortlist_shows_only_the_newest_three_notifications_above_it(
     assert page.count('data-testid="notification"') == 3
     assert page.count('data-testid="referral"') == 5  # the list itself has them all
     assert reverse("notifications") in page
+
+
+@pytest.mark.parametrize("path", [HOME, reverse("api:shortlist-list")])
+def test_the_first_pages_rows_are_compiled_once_and_show_as_they_are_now(
+    client, partner, officer, central_channel, path
+):
+    """Not narrowed, a page's ids are read through the filters and then its rows by id among
+    the partner's, through a statement compiled on the first visit (issue 13); what a row
+    shows is read on every visit."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    referrals = sent_referrals(3, channel=central_channel, officer=officer)
+    client.force_login(partner)
+    assert client.get(path).status_code == 200
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    product = referrals[0].product
+    product.name_th = "ชื่อใหม่ของสินค้า"
+    product.save()
+    SQLCompiler.as_sql = counting
+    try:
+        response = client.get(path)
+    finally:
+        SQLCompiler.as_sql = as_sql
+    assert "ชื่อใหม่ของสินค้า" in response.content.decode()
+    assert compiled.count(Referral) == 1  # the page's ids; its rows' statement is kept
