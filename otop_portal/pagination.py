@@ -115,11 +115,19 @@ class ValuesRow:
     `name` in the reader's language (as the models say it, when the rows were read) where the
     row has `name_th`. Its `_meta` is its model's, so choice_label reads its choices' labels
     as a model row's; like a model row, it equals a row of the same model and pk (a model
-    instance included)."""
+    instance included). It holds what was read and nothing else: it cannot be changed, so a
+    row read from the database keeps, as `_key`, the values it was read from (values_key)."""
 
-    def __init__(self, values: dict, meta) -> None:
-        self.__dict__ = values
-        self._meta = meta
+    def __init__(self, values: dict, meta, key: tuple | None = None) -> None:
+        values["_meta"] = meta
+        if key is not None:
+            values["_key"] = key
+        object.__setattr__(self, "__dict__", values)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"a ValuesRow holds what was read: {name} cannot be set")
+
+    __delattr__ = __setattr__
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, ValuesRow | Model):
@@ -139,7 +147,9 @@ def values_key(row) -> tuple | None:
     None for any other row, or one holding a value that cannot be a key."""
     if not isinstance(row, ValuesRow):
         return None
-    key = _values_key(row)
+    # A row read from the database: the values it was read from (the reader's language, which
+    # decides its `name`, is part of every key it is used in).
+    key = row.__dict__.get("_key") or _values_key(row)
     try:
         hash(key)
     except TypeError:  # a list or a dict among the values
@@ -150,7 +160,9 @@ def values_key(row) -> tuple | None:
 def _values_key(value):
     if isinstance(value, ValuesRow):
         return tuple(
-            (name, _values_key(held)) for name, held in value.__dict__.items() if name != "_meta"
+            (name, _values_key(held))
+            for name, held in value.__dict__.items()
+            if name not in ("_meta", "_key")
         )
     return value
 
@@ -193,15 +205,15 @@ def _shape(model, columns: tuple[str, ...]) -> _Shape:
     return shape(model._meta, tree)
 
 
-def _row(shape: _Shape, values: dict, language: str | None) -> ValuesRow | None:
+def _row(shape: _Shape, values: dict, language: str | None, top: bool = True) -> ValuesRow | None:
     fields = {name: values[column] for name, column in shape.columns}
     for name, part in shape.relations:
-        fields[name] = _row(part, values, language)
-    if all(value is None for value in fields.values()):
+        fields[name] = _row(part, values, language, False)
+    if not top and all(value is None for value in fields.values()):
         return None  # an empty relation (a producer with no province)
     if shape.named:
         fields["name"] = localized(fields["name_th"], fields.get("name_en", ""), language)
-    return ValuesRow(fields, shape.meta)
+    return ValuesRow(fields, shape.meta, tuple(values.items()) if top else None)
 
 
 def values_of(rows: QuerySet, columns: tuple[str, ...]) -> QuerySet:

@@ -100,3 +100,8 @@ def test_a_list_paged_as_values_keeps_its_order_count_and_labels():
             ]
             assert page[0].province.name == province.name
     assert page[0] != ValuesRow({"pk": page[0].pk}, province._meta)  # another model's row
+    # What was read is all a row holds (its kept renderings are keyed by it): it cannot change.
+    for row, name in ((page[0], "name_th"), (page[0].province, "name"), (page[0], "extra")):
+        with pytest.raises(AttributeError, match="holds what was read"):
+            setattr(row, name, "ชื่ออื่น")
+    assert page[0].name_th == expected[0].name_th
