@@ -19,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from matching.models import MatchResult, Referral, ReferralState
 from otop_portal.choices import FilterModelChoiceField, ModelChoiceFilter
-from otop_portal.filters import IntegerFilter, StrictBooleanFilter
+from otop_portal.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from otop_portal.models import Province, Role
 from otop_portal.search import thai_search
 from otop_portal.thai_input import ThaiDateFilter
@@ -170,7 +170,7 @@ def min_score_filter() -> ScoreFilter:
     )
 
 
-class OrderedFilterSet(django_filters.FilterSet):
+class OrderedFilterSet(FilterSet):
     """A FilterSet whose `ordering` field picks one of `orderings` (name -> order_by args), and
     which orders by `default_ordering` when none is asked for (or the one asked for was not
     understood): a list always has a total, stable order."""
@@ -267,7 +267,7 @@ class ReferralFilter(OrderedFilterSet):
 # --- The officer's queues -----------------------------------------------------------------------
 
 
-class ProducerQueueFilter(django_filters.FilterSet):
+class ProducerQueueFilter(FilterSet):
     """What an officer narrows the producers waiting for verification by."""
 
     q = SearchFilter(
@@ -296,7 +296,7 @@ class ProducerQueueFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class CertificationQueueFilter(django_filters.FilterSet):
+class CertificationQueueFilter(FilterSet):
     """What an officer narrows a certificate queue (waiting, or expiring soon) by."""
 
     q = SearchFilter(

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from otop_portal.filters import FilterSet
 from otop_portal.models import Province, User
 
 
@@ -43,7 +44,7 @@ class ProvinceSerializer(serializers.ModelSerializer):
         fields = ["code", "name_th", "name_en"]
 
 
-class ProvinceFilter(django_filters.FilterSet):
+class ProvinceFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="name (Thai or English) contains")
 
     class Meta:

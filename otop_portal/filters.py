@@ -1,8 +1,11 @@
 """Filters of the API's query strings that refuse what their schema does not allow (400) instead
 of quietly ignoring it: `?is_active=maybe` or `?min_score=0.5` is a mistake the caller should
-hear about, not a list filtered by nothing."""
+hear about, not a list filtered by nothing. And the FilterSet every filter set of the portal
+derives from (pages and API)."""
 
 from __future__ import annotations
+
+import copy
 
 import django_filters
 from django import forms
@@ -39,3 +42,49 @@ class IntegerFilter(django_filters.NumberFilter):
     """A whole number (the schema says integer): 0.5 is refused, not rounded."""
 
     field_class = forms.IntegerField
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet, with its filters and its form's fields copied one level down
+    instead of deep-copied on every request (issue 13, sixteenth pass): a list page's filter
+    set deep-copied its filters (their querysets, choices and widgets), made a field of each,
+    and its form deep-copied those fields once more; 1.0–1.4 ms of the page. Each filter set
+    still has filters and fields of its own; what they share (a queryset, a list of choices,
+    a label) is what nothing changes per request: a filter's field and a field's queryset are
+    made afresh, as django-filter and Django make them. Every FilterSet of the portal is one
+    of these."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # BaseFilterSet.__init__ deep-copies base_filters: this instance's view of them copies
+        # each filter once.
+        self.base_filters = _FiltersOfOneSet(type(self).base_filters)
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        # Fields made for this one form (each filter's field, made per filter set): the
+        # form's own deep copy of them is not needed.
+        form_class.base_fields = _FieldsOfOneForm(form_class.base_fields)
+        return form_class
+
+
+class _FiltersOfOneSet(dict):
+    def __deepcopy__(self, memo):
+        return {name: _own_filter(filter_) for name, filter_ in self.items()}
+
+
+def _own_filter(filter_):
+    """A copy of `filter_` for one filter set: its own attributes and extra arguments, no form
+    field yet, and its `method` bound to the copy (django-filter's FilterMethod holds its
+    filter, to find the method on the filter set)."""
+    own = copy.copy(filter_)
+    own.__dict__.pop("_field", None)
+    own.extra = dict(filter_.extra)
+    if filter_.method is not None:
+        own.method = filter_.method  # a FilterMethod of the copy, in place of the original's
+    return own
+
+
+class _FieldsOfOneForm(dict):
+    def __deepcopy__(self, memo):
+        return dict(self)

@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from otop_portal.filters import StrictBooleanFilter
+from otop_portal.filters import FilterSet, StrictBooleanFilter
 from otop_portal.limits import NOTE_MAX
 from otop_portal.models import Province, Role
 from partners.models import (
@@ -148,7 +148,7 @@ class LeaveSerializer(serializers.Serializer):
         return value
 
 
-class PartnerFilter(django_filters.FilterSet):
+class PartnerFilter(FilterSet):
     class Meta:
         model = Partner
         fields = ["status"]
@@ -248,7 +248,7 @@ class ChannelSerializer(serializers.ModelSerializer):
         return value  # uniqueness is checked by the service with the forms' message
 
 
-class ChannelFilter(django_filters.FilterSet):
+class ChannelFilter(FilterSet):
     partner = django_filters.CharFilter(field_name="partner__code", label="partner code")
     kind = django_filters.ChoiceFilter(choices=ChannelKind.choices)
     category = django_filters.CharFilter(

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from otop_portal.filters import IntegerFilter
+from otop_portal.filters import FilterSet, IntegerFilter
 from otop_portal.thai_input import ThaiDateFilter
 from producers.models import (
     Certification,
@@ -15,7 +15,7 @@ from producers.models import (
 )
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=ProductStatus.choices)
     category = django_filters.CharFilter(field_name="category__code", label="OTOP category code")
     subcategory = django_filters.CharFilter(field_name="subcategory__code", label="sub-type code")
@@ -42,13 +42,13 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(Q(name_th__icontains=value) | Q(name_en__icontains=value))
 
 
-class ProductPhotoFilter(django_filters.FilterSet):
+class ProductPhotoFilter(FilterSet):
     class Meta:
         model = ProductPhoto
         fields = ["product"]
 
 
-class CertificationFilter(django_filters.FilterSet):
+class CertificationFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=CertificationStatus.choices)
     type = django_filters.CharFilter(field_name="type__code", label="certificate type code")
     expires_before = ThaiDateFilter(
