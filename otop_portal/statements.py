@@ -52,6 +52,9 @@ from django.db.models import QuerySet
 # Stand-ins: values no real argument has, that survive a field's get_prep_value unchanged.
 _INT_STAND_IN = -7_331_000_000_000
 _STR_STAND_IN = "\u2063statement-argument-{}\u2063"
+# Compiled statements a connection keeps, all dropped when this many are kept: a shape per
+# list length and per page of a list adds up.
+KEPT_PER_CONNECTION = 1_000
 # Each kind an argument may have, with its items' kind when it is a list.
 _KINDS = {int: None, str: None, list[int]: int, list[str]: str}
 
@@ -110,6 +113,8 @@ class Statement:
         kept = connections[self.using].__dict__.setdefault("_otop_statements", {})
         key = (self, lengths, tuple(sorted(shape.items())))
         if key not in kept:
+            if len(kept) >= KEPT_PER_CONNECTION:
+                kept.clear()  # shapes seen rarely (a list's deep pages): compiled again
             kept[key] = self._compile(lengths, shape)
         return kept[key]
 

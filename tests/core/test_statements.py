@@ -136,3 +136,21 @@ def test_a_list_argument_reads_the_rows_of_its_values_compiled_once_per_length()
     one = Statement(lambda ids: Province.objects.filter(pk__in=ids[:1]), kinds=(list[int],))
     with pytest.raises(TypeError, match="argument 1 does not reach the SQL unchanged"):
         one.all(ids)  # its second value never reaches the SQL
+
+
+def test_a_connection_keeps_so_many_statements_and_then_compiles_them_again(monkeypatch):
+    from otop_portal import statements
+
+    monkeypatch.setattr(statements, "KEPT_PER_CONNECTION", 3)
+    builds = []
+
+    def build(code, *, limit):
+        builds.append(limit)
+        return Province.objects.filter(code=code).order_by("code")[:limit]
+
+    first = Statement(build, kinds=(str,))
+    factories.ProvinceFactory(code="50")
+    connection.__dict__.pop("_otop_statements", None)
+    for limit in (1, 2, 3, 1, 4, 1):
+        assert [p.code for p in first.all("50", limit=limit)] == ["50"]
+    assert builds == [1, 2, 3, 4, 1]  # the fourth shape dropped the three kept
