@@ -25,7 +25,6 @@ from matching.filters import (
 from matching.models import WAITING_FIRST, Referral
 from otop_portal.choices import ModelChoiceFilter
 from partners.models import Channel
-from partners.portal.selectors import ENDED_STATES
 from producers.models import (
     Certification,
     CertificationStatus,
@@ -34,6 +33,8 @@ from producers.models import (
 )
 from producers.selectors import covering, current_on
 
+# What the "ended" choice stands for: withdrawn or lapsed after it was sent.
+ENDED_STATES = ("withdrawn", "lapsed")
 STATE_CHOICES = [
     ("sent", _("Waiting for your decision")),
     ("accepted", _("Accepted")),

@@ -31,6 +31,7 @@ from otop_portal.pagination import (
 )
 from otop_portal.statements import Statement
 from partners.models import ContactView
+from partners.portal.filters import ENDED_STATES, PartnerReferralFilter
 from partners.sentences import NameBook
 from producers.models import CertificationStatus, ProductPhoto
 from producers.selectors import (
@@ -43,7 +44,6 @@ from producers.selectors import (
 
 # What the shortlist's state tabs group: "ended" is withdrawn or lapsed after it was sent.
 SHORTLIST_STATES = ("sent", "accepted", "declined", "listed", "ended")
-ENDED_STATES = ("withdrawn", "lapsed")
 # Contact details are shown once the partner has taken the product on (PDPA: data minimisation).
 CONTACT_STATES = ("accepted", "listed")
 
@@ -139,7 +139,7 @@ def _with_first_photo(rows: QuerySet) -> QuerySet:
 
 
 def _rows_of_partner(partner_id: int, ids: list[int], *, columns: tuple[str, ...]) -> QuerySet:
-    rows = _as_listed(referrals_of_partner(partner_id))
+    rows = _partner_shortlist_of(partner_id)
     if "photo_pk" in columns:
         rows = _with_first_photo(rows)
     return values_of(rows.order_by().filter(pk__in=ids), columns)
@@ -242,6 +242,40 @@ def partner_shortlist_ids(user, filterset, rows: QuerySet) -> list[int] | None:
         f"shortlist-ids:{user.partner_id}:{_applied_filters(filterset, ordering=True)}",
         lambda: list(rows.values_list("pk", flat=True)),
     )
+
+
+def _shortlist_ids(partner_id: int, *, state: str, bottom: int, top: int) -> QuerySet:
+    # The filter set's own state filter and default order: one definition of both.
+    filtered = PartnerReferralFilter({"state": state}, queryset=_partner_shortlist_of(partner_id))
+    return filtered.qs.values_list("pk", flat=True)[bottom:top]
+
+
+def _partner_shortlist_of(partner_id: int) -> QuerySet:
+    """partner_shortlist of a member of this partner."""
+    return _as_listed(with_list_relations(referrals_of_partner(partner_id)))
+
+
+# The shortlist's pages, not narrowed: their ids on every visit, compiled once per connection,
+# state and page (otop_portal.statements).
+_SHORTLIST_IDS = Statement(_shortlist_ids)
+
+
+class ShortlistIds:
+    """The ids of a member's shortlist filtered by state alone (or not at all), in the
+    default order (waiting first, newest first), sliced a page at a time through a statement:
+    what a paginator pages when partner_shortlist_ids gives None. Building and compiling the
+    filtered query for a page's ids was 0.5-0.7 ms of the page (issue 13, sixteenth pass)."""
+
+    def __init__(self, user, filterset) -> None:
+        filterset.is_valid()
+        self.partner_id = user.partner_id
+        self.state = filterset.form.cleaned_data.get("state") or ""
+
+    def __getitem__(self, index: slice) -> list[int]:
+        bottom, top = index.start or 0, index.stop
+        if top <= bottom:
+            return []  # an empty list's only page: no query, as Django's empty slice
+        return _SHORTLIST_IDS.all(self.partner_id, state=self.state, bottom=bottom, top=top)
 
 
 # The referral's page asks for it on every visit: compiled once (otop_portal.statements).
