@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -69,7 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     )
     counts = partner_state_counts(request.user)
-    rows = filterset.qs
+    # Filtered and ordered when read: a list not narrowed reads its ids and rows otherwise.
+    rows = SimpleLazyObject(lambda: filterset.qs)
     ids = partner_shortlist_ids(request.user, filterset, rows)
     paging = {}
     read = shortlist_page_rows  # the kept ids' rows, read back through the filters
