@@ -65,15 +65,23 @@ class KnownCountPaginator(Paginator):
             self.__dict__["count"] = count  # what the cached_property would have stored
 
 
+def filtered_by_state_alone(filterset) -> bool:
+    """Whether `filterset` narrows its list by state alone, or not at all (and orders it):
+    the filters understood, as cleaned_data has them (the others are not applied)."""
+    filterset.is_valid()
+    data = filterset.form.cleaned_data
+    return not any(
+        data.get(name) for name in filterset.filters if name not in ("state", "ordering")
+    )
+
+
 def count_from_states(filterset, counts: dict[str, int], groups=None) -> int | None:
     """The list's length when it is filtered by state alone (or not at all): the sum of those
     states' counts. None (count the rows) when any other filter narrows it. `groups` maps a
     state choice to the states it stands for (the partners' "ended")."""
-    filterset.is_valid()  # cleaned_data: the filters understood (the others are not applied)
-    data = filterset.form.cleaned_data
-    if any(data.get(name) for name in filterset.filters if name not in ("state", "ordering")):
+    if not filtered_by_state_alone(filterset):
         return None
-    chosen = data.get("state") or []
+    chosen = filterset.form.cleaned_data.get("state") or []
     chosen = [chosen] if isinstance(chosen, str) else list(chosen)
     if not chosen:
         return sum(counts.values())

@@ -22,9 +22,9 @@ from matching.filters import ReferralFilter
 from matching.forms import BulkReferralForm, ReferralMessageForm, ReferralMoveForm
 from matching.models import MatchResult, Referral, ReferralState
 from matching.selectors import (
+    officer_referral_rows,
     officer_scope_key,
     referral_history,
-    referral_page_rows,
     referral_thread,
     referrals_visible_to,
 )
@@ -55,7 +55,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     filterset = filter_for_page(ReferralFilter(request.GET, queryset=scoped, request=request))
     counts = counts_by_state(scoped, f"referrals:{officer_scope_key(request.user)}")
     page = KnownCountPaginator(
-        referral_page_rows(filterset.qs),  # with only what a row shows
+        officer_referral_rows(request.user, filterset),  # with only what a row shows
         REFERRALS_PER_PAGE,
         count=count_from_states(filterset, counts),
     ).get_page(request.GET.get("page"))

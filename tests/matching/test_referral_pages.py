@@ -160,6 +160,53 @@ def test_the_list_costs_the_same_queries_for_more_rows(client, officer, language
     )
 
 
+@pytest.mark.parametrize("who", ["officer", "national_officer", "admin"])
+@pytest.mark.parametrize(
+    "query", [{}, {"state": ["proposed", "approved"]}, {"ordering": "updated"}]
+)
+def test_a_list_by_state_alone_is_compiled_once_and_read_as_it_is_now(
+    client, request, officer, who, query
+):
+    """Filtered by state alone (or not at all), a page's rows are read through a statement
+    compiled on the first visit (issue 13): what it lists and in which order, and what a row
+    shows, are read on every visit; another province's referrals are not listed."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    viewer = request.getfixturevalue(who)
+    mine = _proposed(3, officer)
+    other = factories.OfficerFactory(provinces=[factories.ProvinceFactory(code="10")])
+    (theirs,) = _proposed(1, other, province_code="10")
+    url = reverse("matching:referrals")
+    client.force_login(viewer)
+    assert client.get(url, query).status_code == 200
+    referral_transition(referral_id=mine[0].pk, to_state=S.APPROVED, by=officer)
+    product = mine[1].product
+    product.name_th = "ชื่อใหม่ของสินค้า"
+    product.save()
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    SQLCompiler.as_sql = counting
+    try:
+        response = client.get(url, query)
+    finally:
+        SQLCompiler.as_sql = as_sql
+    shown = [r.pk for r in response.context["page"].object_list]
+    expected = (
+        Referral.objects.all() if who != "officer" else Referral.objects.exclude(pk=theirs.pk)
+    )
+    if "state" in query:
+        expected = expected.filter(state__in=query["state"])
+    order = ("updated_at", "id") if query.get("ordering") else ("-updated_at", "-id")
+    assert shown == list(expected.order_by(*order).values_list("pk", flat=True))
+    assert mine[0].pk in shown and "ชื่อใหม่ของสินค้า" in response.content.decode()
+    assert Referral not in compiled  # the page's rows, through the kept statement
+
+
 # --- One referral -----------------------------------------------------------------------------
 
 
