@@ -177,7 +177,29 @@ class Statement:
         """The rows, as the queryset would give them (models, dicts or tuples)."""
         return list(self._queryset(args, shape))
 
+    def pages(self, *args, read: Callable[[list], list] | None = None, **shape) -> Pages:
+        """The rows of a statement whose builder slices its list as `[bottom:top]` (two
+        keyword arguments of its shape), read a page at a time, as a Paginator slices its
+        list: each page's bounds are a shape of their own. `read` turns a page's rows into
+        what the page shows."""
+        return Pages(self, args, shape, read)
+
     def first(self, *args, **shape):
         """The first row, or None (the builder orders and slices as it needs)."""
         rows = self.all(*args, **shape)
         return rows[0] if rows else None
+
+
+class Pages:
+    """A list a Paginator slices, read through a statement (Statement.pages); the Paginator
+    is told the list's length (KnownCountPaginator)."""
+
+    def __init__(self, statement: Statement, args: tuple, shape: dict, read) -> None:
+        self.statement, self.args, self.shape, self.read = statement, args, shape, read
+
+    def __getitem__(self, index: slice) -> list:
+        bottom, top = index.start or 0, index.stop
+        if top <= bottom:
+            return []  # an empty list's only page: no query, as Django's empty slice
+        rows = self.statement.all(*self.args, bottom=bottom, top=top, **self.shape)
+        return self.read(rows) if self.read else rows

@@ -30,11 +30,11 @@ from otop_portal.pagination import KnownCountPaginator, serializer_columns
 from otop_portal.serializers import KeptRowsListSerializer
 from partners.portal.filters import PartnerReferralFilter
 from partners.portal.selectors import (
-    ShortlistIds,
     partner_shortlist,
     partner_shortlist_count,
     partner_shortlist_ids,
     product_certificates,
+    shortlist_ids,
     shortlist_rows,
 )
 
@@ -205,7 +205,7 @@ class ShortlistPagination(PageNumberPagination):
         ids = partner_shortlist_ids(request.user, filterset, queryset)
         read_now = ids is None  # the page's ids read just now through the filters
         if read_now:
-            ids = ShortlistIds(request.user, filterset)
+            ids = shortlist_ids(request.user, filterset)
             count = partner_shortlist_count(request.user, filterset, queryset)
             self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
         else:

@@ -32,7 +32,6 @@ from otop_portal.selectors import home_notifications
 from partners.portal.filters import STATE_CHOICES, PartnerReferralFilter
 from partners.portal.forms import BulkDecisionForm, ReferralDecisionForm
 from partners.portal.selectors import (
-    ShortlistIds,
     covering_certificates,
     partner_referral,
     partner_shortlist,
@@ -42,6 +41,7 @@ from partners.portal.selectors import (
     producer_contact_for,
     product_certificates,
     referral_explanation,
+    shortlist_ids,
     shortlist_page_rows,
 )
 from partners.selectors import kept_partner
@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if ids is None:  # in index order: the page's ids through the index, counted per scope
         # Ids first spares a deep page (page 20 skips 950 rows) joining every skipped row to
         # its product, producer, result and channel (issue 13).
-        ids = ShortlistIds(request.user, filterset)
+        ids = shortlist_ids(request.user, filterset)
         paging = {
             "paginator_class": KnownCountPaginator,
             "count": partner_shortlist_count(request.user, filterset, rows, counts),

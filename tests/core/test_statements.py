@@ -154,3 +154,24 @@ def test_a_connection_keeps_so_many_statements_and_then_compiles_them_again(monk
     for limit in (1, 2, 3, 1, 4, 1):
         assert [p.code for p in first.all("50", limit=limit)] == ["50"]
     assert builds == [1, 2, 3, 4, 1]  # the fourth shape dropped the three kept
+
+
+def test_pages_are_read_a_slice_at_a_time_as_a_paginator_asks(django_assert_num_queries):
+    from otop_portal.pagination import KnownCountPaginator
+
+    for code in ("10", "40", "50", "90"):
+        factories.ProvinceFactory(code=code)
+    codes = Statement(
+        lambda *, first, bottom, top: (
+            Province.objects.filter(code__gte=first).order_by("code").values_list("code")
+        )[bottom:top]
+    )
+    pages = KnownCountPaginator(
+        codes.pages(first="40", read=lambda rows: [code for (code,) in rows]), 2, count=3
+    )
+    with django_assert_num_queries(1):
+        assert list(pages.page(1)) == ["40", "50"]
+    assert list(pages.page(2)) == ["90"]
+    empty = KnownCountPaginator(codes.pages(first="99"), 2, count=0)
+    with django_assert_num_queries(0):
+        assert list(empty.page(1)) == []
