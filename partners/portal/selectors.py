@@ -25,6 +25,7 @@ from otop_portal.models import Role
 from otop_portal.pagination import (
     ValuesRow,
     count_from_states,
+    filtered_by_state_alone,
     values_in_order,
     values_of,
     values_rows,
@@ -230,13 +231,10 @@ def partner_shortlist_ids(user, filterset, rows: QuerySet) -> list[int] | None:
     The rows a page shows are read afresh and filtered again, so a row whose state or product
     changed since shows as it is now, or not at all; only a re-score's new scores can take up
     to COUNTS_CACHE_SECONDS to move a row (as they move the counts)."""
-    filterset.is_valid()
-    data = filterset.form.cleaned_data
-    shown = ("state", "ordering")
-    narrowed = any(data.get(name) for name in filterset.filters if name not in shown)
-    ordering = data.get("ordering") or filterset.default_ordering
-    if not narrowed and ordering == filterset.default_ordering:
-        return None
+    if filtered_by_state_alone(filterset):  # the filters as understood (cleaned_data)
+        ordering = filterset.form.cleaned_data.get("ordering") or filterset.default_ordering
+        if ordering == filterset.default_ordering:
+            return None
     return cached_count(
         (REFERRALS, QUEUES),
         f"shortlist-ids:{user.partner_id}:{_applied_filters(filterset, ordering=True)}",
