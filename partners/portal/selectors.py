@@ -272,9 +272,7 @@ def shortlist_ids(user, filterset) -> Pages:
 # The referral's page asks for it on every visit: compiled once (otop_portal.statements).
 _REFERRAL_OF_PARTNER = Statement(
     lambda partner_id, pk: (
-        _as_listed(with_list_relations(referrals_of_partner(partner_id)))
-        .select_related("product__producer__user")
-        .filter(pk=pk)
+        _partner_shortlist_of(partner_id).select_related("product__producer__user").filter(pk=pk)
     )
 )
 
