@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.db import connection
@@ -10,6 +11,26 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 T = TypeVar("T")
+
+
+@contextmanager
+def models_compiled() -> Iterator[list]:
+    """The model of each query Django compiles to SQL inside the block: a statement kept
+    compiled (otop_portal.statements) is not one of them."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    SQLCompiler.as_sql = counting
+    try:
+        yield compiled
+    finally:
+        SQLCompiler.as_sql = as_sql
 
 
 def read_with_plan(read: Callable[[], T], tables: str) -> tuple[T, str]:

@@ -58,28 +58,32 @@ def officer_candidates(request: HttpRequest) -> HttpResponse:
     """Eligible pairs not yet referred in the officer's provinces, filtered and by score: what
     the referral review starts from."""
     # Always bound (an empty query string too): the filter set applies the default order.
+    # The candidates' query is built when the kept ids must be worked out, or a narrowed
+    # list reads its rows: a page not narrowed reads its rows through a statement.
     filterset = filter_for_page(
-        MatchResultFilter(request.GET, queryset=candidates_for(request.user), request=request)
+        MatchResultFilter(
+            request.GET, queryset=lambda: candidates_for(request.user), request=request
+        )
     )
     # A list that stops at 1,000: the exact COUNT(*) was most of the page's time in a big
     # province (docs/performance.md, finding 6). Even capped, counting read a few thousand
     # joined rows, and one partner's candidates in a big province took 235 ms a page: the
     # first 1,001 ids in order are kept per scope and filters until a referral, producer or
     # product changes (issue 13), and a page reads its own rows by id.
-    rows = filterset.qs
     filters = urlencode(sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs))
     ids = counts.cached_count(
         (counts.QUEUES, counts.REFERRALS),
         f"candidate-ids:{selectors.officer_scope_key(request.user)}:{filters}",
-        lambda: list(rows.values_list("pk", flat=True)[: CappedPaginator.cap + 1]),
+        lambda: list(filterset.qs.values_list("pk", flat=True)[: CappedPaginator.cap + 1]),
     )
     page = page_of_kept_ids(
-        rows,
+        filterset,
         ids,
         CANDIDATES_PER_PAGE,
         request.GET.get("page"),
         paginator_class=CappedPaginator,
-        read=candidate_page_rows,  # with only what a row shows, as values
+        # with only what a row shows, as values
+        read=lambda filterset, ids: candidate_page_rows(request.user, filterset, ids),
     )
     return render(
         request,

@@ -6,6 +6,7 @@ from django.test import RequestFactory
 
 from matching.models import Referral
 from partners.portal.filters import PartnerReferralFilter
+from producers.models import Product
 from tests import factories
 from tests.partners.matrix_rows_portal import sent_referrals
 
@@ -49,3 +50,33 @@ def test_a_filter_with_a_method_runs_it_on_its_own_filter_set(partner, officer, 
         filterset = _filterset(partner, {"state": state})
         assert filterset.is_valid(), filterset.errors
         assert list(filterset.qs.values_list("pk", flat=True)) == expected
+
+
+def test_a_queryset_given_as_a_function_is_built_when_the_rows_are_first_asked_for(
+    partner, partner_org, officer
+):
+    """A page that reads its rows otherwise (a statement, kept ids) does not build the list's
+    query; one that asks for the rows gets them filtered, built once."""
+    channel = factories.ChannelFactory(partner=partner_org, code="central-shelf")
+    kept, other = sent_referrals(2, channel=channel, officer=officer)
+    built = []
+
+    def build():
+        built.append(1)
+        return Referral.objects.exclude(pk=other.pk)
+
+    request = RequestFactory().get("/partner/")
+    request.user = partner
+    filterset = PartnerReferralFilter({"state": "sent"}, queryset=build, request=request)
+    assert filterset.is_valid() and filterset.form.cleaned_data["state"] == "sent"
+    assert built == []
+    assert list(filterset.qs) == [kept] and list(filterset.qs) == [kept]
+    assert built == [1]
+
+
+def test_a_queryset_built_of_another_model_is_refused(partner):
+    request = RequestFactory().get("/partner/")
+    request.user = partner
+    filterset = PartnerReferralFilter({}, queryset=Product.objects.all, request=request)
+    with pytest.raises(TypeError, match="of Product, not of Referral"):
+        list(filterset.qs)

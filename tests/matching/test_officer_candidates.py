@@ -14,7 +14,7 @@ from matching.models import MatchResult
 from matching.services import rematch_all
 from producers.models import CertificationScope, CertificationStatus, ProducerStatus
 from tests import factories
-from tests.helpers import assert_constant_queries, assert_row_says
+from tests.helpers import assert_constant_queries, assert_row_says, models_compiled
 
 pytestmark = pytest.mark.django_db
 
@@ -457,3 +457,46 @@ def test_the_candidates_are_worked_out_once_until_a_referral_changes_them(
     with django_capture_on_commit_callbacks(execute=True):
         referral_propose(product=world.cm_food, channel=world.shelf, by=officer)
     assert shown() == ([], 1)  # proposed: no longer a candidate, the list worked out afresh
+
+
+@pytest.mark.parametrize("who", ["officer", "national_officer", "admin"])
+@pytest.mark.parametrize("query", [{}, {"ordering": "score"}])
+def test_a_list_not_narrowed_reads_its_rows_through_a_statement_and_as_they_are_now(
+    client, request, world, who, query
+):
+    """Not narrowed by any filter (it may be sorted), a page's rows are read by id through a
+    statement compiled on the first visit (issue 13, seventeenth pass): the candidates' query
+    is not even built. What a row shows is read on every visit, a pair that stopped being a
+    candidate since the ids were kept is left out, and another province's are not listed."""
+    viewer = request.getfixturevalue(who)
+    client.force_login(viewer)
+    everywhere = who != "officer"
+    expected = both(world.cm_food, world.cm_textile) | (
+        both(world.kk_food) if everywhere else set()
+    )
+    assert set(_pairs(client.get(URL, query))) == expected  # the ids are kept from here on
+
+    world.cm_food.name_th = "ชื่อใหม่ของสินค้า"
+    world.cm_food.save()
+    MatchResult.objects.filter(product=world.cm_textile, channel=world.shelf).update(eligible=False)
+    with models_compiled() as compiled:
+        response = client.get(URL, query)
+    assert set(_pairs(response)) == expected - {(world.cm_textile.pk, "central-shelf")}
+    scores = [r.score for r in response.context["page"].object_list]
+    assert scores == sorted(scores, reverse="ordering" not in query)
+    assert "ชื่อใหม่ของสินค้า" in response.content.decode()
+    assert MatchResult not in compiled  # the page's rows, through the kept statement
+
+
+def test_a_narrowed_list_reads_its_kept_rows_back_through_its_filters(
+    client, national_officer, world
+):
+    """Narrowed (here by a lowest score), the kept ids' rows are read through the filters: a
+    re-score that moves a pair under the filter leaves it out at once, though the kept ids,
+    which only a service's change drops, still hold it."""
+    client.force_login(national_officer)
+    query = {"min_score": 50}
+    expected = both(world.cm_food, world.kk_food)
+    assert set(_pairs(client.get(URL, query))) == expected
+    MatchResult.objects.filter(product=world.kk_food).update(score=40)
+    assert set(_pairs(client.get(URL, query))) == both(world.cm_food)

@@ -10,7 +10,7 @@ from matching.models import MatchResult, Referral, ReferralEvent, ReferralState
 from matching.services import referral_propose, referral_transition, rematch_all
 from producers.models import ProducerStatus
 from tests import factories
-from tests.helpers import assert_constant_queries, assert_row_says
+from tests.helpers import assert_constant_queries, assert_row_says, models_compiled
 
 pytestmark = pytest.mark.django_db
 S = ReferralState
@@ -170,8 +170,6 @@ def test_a_list_by_state_alone_is_compiled_once_and_read_as_it_is_now(
     """Filtered by state alone (or not at all), a page's rows are read through a statement
     compiled on the first visit (issue 13): what it lists and in which order, and what a row
     shows, are read on every visit; another province's referrals are not listed."""
-    from django.db.models.sql.compiler import SQLCompiler
-
     viewer = request.getfixturevalue(who)
     mine = _proposed(3, officer)
     other = factories.OfficerFactory(provinces=[factories.ProvinceFactory(code="10")])
@@ -183,18 +181,8 @@ def test_a_list_by_state_alone_is_compiled_once_and_read_as_it_is_now(
     product = mine[1].product
     product.name_th = "ชื่อใหม่ของสินค้า"
     product.save()
-    compiled = []
-    as_sql = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        compiled.append(self.query.model)
-        return as_sql(self, *args, **kwargs)
-
-    SQLCompiler.as_sql = counting
-    try:
+    with models_compiled() as compiled:
         response = client.get(url, query)
-    finally:
-        SQLCompiler.as_sql = as_sql
     shown = [r.pk for r in response.context["page"].object_list]
     expected = (
         Referral.objects.all() if who != "officer" else Referral.objects.exclude(pk=theirs.pk)

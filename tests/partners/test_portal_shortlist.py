@@ -17,7 +17,7 @@ from matching.models import MatchResult, Referral
 from matching.services import referral_transition
 from producers.models import CertificationStatus
 from tests import factories
-from tests.helpers import assert_constant_queries
+from tests.helpers import assert_constant_queries, models_compiled
 from tests.partners.matrix_rows_portal import sent_referrals
 
 pytestmark = pytest.mark.django_db
@@ -550,28 +550,16 @@ def test_a_pages_ids_and_rows_are_compiled_once_and_read_as_they_are_now(
     """Not narrowed, a page's ids (by state, in the default order) and then its rows by id
     are read through statements compiled on the first visit (issue 13); what the page lists
     and what a row shows are read on every visit."""
-    from django.db.models.sql.compiler import SQLCompiler
-
     referrals = sent_referrals(3, channel=central_channel, officer=officer)
     client.force_login(partner)
     assert client.get(path).status_code == 200
-    compiled = []
-    as_sql = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        compiled.append(self.query.model)
-        return as_sql(self, *args, **kwargs)
-
     product = referrals[0].product
     product.name_th = "ชื่อใหม่ของสินค้า"
     product.save()
     first_shown = max(referrals, key=lambda r: (r.sent_at, r.pk))
     referral_transition(referral_id=first_shown.pk, to_state="accepted", by=partner)
-    SQLCompiler.as_sql = counting
-    try:
+    with models_compiled() as compiled:
         response = client.get(path)
-    finally:
-        SQLCompiler.as_sql = as_sql
     assert "ชื่อใหม่ของสินค้า" in response.content.decode()
     shown = [row["id"] for row in response.json()["results"]] if path != HOME else _shown(response)
     # Decided, it is no longer waiting: last now, after the two that are.
