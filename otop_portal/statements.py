@@ -98,7 +98,8 @@ class Statement:
 
     @property
     def name(self) -> str:
-        return getattr(self.build, "__qualname__", repr(self.build))
+        build = getattr(self.build, "func", self.build)  # a functools.partial's function
+        return getattr(build, "__qualname__", repr(build))
 
     def _stand_ins(self, lengths: tuple) -> list:
         stand_ins = []

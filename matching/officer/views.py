@@ -111,20 +111,24 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _queue_page(request: HttpRequest, rows, page_rows, template: str, **context) -> HttpResponse:
-    """One page of a queue, its rows read by `page_rows` (only the columns a row shows).
-    Its length is kept per queue, scope and filters until a service changes a queue
-    (otop_portal/counts.py): at national size the COUNT(*) over certificates joined to
-    producers was half of the page's database time (issue 13). The date is part of the key:
-    the expiring queue moves with it."""
+def _queue_page(
+    request: HttpRequest, queue: str, filterset, template: str, **context
+) -> HttpResponse:
+    """One page of a queue ("producers", "certificates", "expiring": selectors.queue_rows),
+    with only the columns a row shows. Its length is kept per queue, scope and filters until
+    a service changes a queue (otop_portal/counts.py): at national size the COUNT(*) over
+    certificates joined to producers was half of the page's database time (issue 13). The
+    date is part of the key: the expiring queue moves with it."""
+    today = timezone.localdate()
     filters = urlencode(sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs))
     count = counts.cached_count(
         counts.QUEUES,
-        f"queue:{context['export_list']}:{selectors.officer_scope_key(request.user)}:"
-        f"{timezone.localdate().isoformat()}:{filters}",
-        rows.count,
+        f"queue:{queue}:{selectors.officer_scope_key(request.user)}:{today.isoformat()}:{filters}",
+        lambda: filterset.qs.count(),
     )
-    paginator = KnownCountPaginator(page_rows(rows), QUEUE_PER_PAGE, count=count)
+    shape = {"today": today} if queue == "expiring" else {}
+    rows = selectors.queue_rows(request.user, queue, filterset, **shape)
+    paginator = KnownCountPaginator(rows, QUEUE_PER_PAGE, count=count)
     return render(
         request, template, {"page": paginator.get_page(request.GET.get("page")), **context}
     )
@@ -136,14 +140,14 @@ def officer_producers(request: HttpRequest) -> HttpResponse:
     filterset = filter_for_page(
         ProducerQueueFilter(
             request.GET,
-            queryset=selectors.officer_submitted_producers(request.user),
+            queryset=lambda: selectors.officer_submitted_producers(request.user),
             request=request,
         )
     )
     return _queue_page(
         request,
-        filterset.qs,
-        selectors.producer_page_rows,
+        "producers",
+        filterset,
         "matching/officer_producers.html",
         filter=filterset,
         export_list="producers",
@@ -202,14 +206,14 @@ def officer_certificates(request: HttpRequest) -> HttpResponse:
     filterset = filter_for_page(
         CertificationQueueFilter(
             request.GET,
-            queryset=selectors.officer_pending_certifications(request.user),
+            queryset=lambda: selectors.officer_pending_certifications(request.user),
             request=request,
         )
     )
     return _queue_page(
         request,
-        filterset.qs,
-        selectors.certificate_page_rows,
+        "certificates",
+        filterset,
         "matching/officer_certificates.html",
         expiring=False,
         filter=filterset,
@@ -224,14 +228,14 @@ def officer_expiring_certificates(request: HttpRequest) -> HttpResponse:
     filterset = filter_for_page(
         CertificationQueueFilter(
             request.GET,
-            queryset=selectors.officer_expiring_certifications(request.user),
+            queryset=lambda: selectors.officer_expiring_certifications(request.user),
             request=request,
         )
     )
     return _queue_page(
         request,
-        filterset.qs,
-        selectors.certificate_page_rows,
+        "expiring",
+        filterset,
         "matching/officer_certificates.html",
         expiring=True,
         window=selectors.EXPIRY_WINDOW_DAYS,

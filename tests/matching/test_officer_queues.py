@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from matching.selectors import officer_queues
 from producers.models import CertificationStatus, NationalIdView, ProducerStatus
 from tests import factories
-from tests.helpers import assert_constant_queries, read_with_plan
+from tests.helpers import assert_constant_queries, models_compiled, read_with_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -334,7 +334,7 @@ def test_the_queues_rows_say_types_and_provinces_in_english(client, officer):
 
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_producer_list_costs_constant_queries(client, officer, language):
-    """In both languages: a row reads only the columns it shows (producer_page_rows), and a
+    """In both languages: a row reads only the columns it shows (selectors.queue_rows), and a
     name of the other language left out would cost a query per row."""
     client.force_login(officer)
     client.cookies["django_language"] = language
@@ -347,7 +347,7 @@ def test_producer_list_costs_constant_queries(client, officer, language):
 
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_pending_certificate_list_costs_constant_queries(client, officer, language):
-    """The same for the certificates (certificate_page_rows)."""
+    """The same for the certificates."""
     client.force_login(officer)
     client.cookies["django_language"] = language
     assert_constant_queries(
@@ -647,3 +647,55 @@ def test_a_provinces_referral_list_reads_its_page_in_order_without_walking_other
     assert {r.product.producer.province.code for r in page} == {"50"}
     assert "referral_province_latest" in plan
     assert "Sort" not in plan
+
+
+@pytest.mark.parametrize("who", ["officer", "national_officer", "admin"])
+@pytest.mark.parametrize(
+    "url_name, order",
+    [
+        ("officer_producers", "submitted_at"),
+        ("officer_certificates", "created_at"),
+        ("officer_expiring_certificates", "expires_on"),
+    ],
+)
+def test_a_queue_not_narrowed_is_compiled_once_and_read_as_it_is_now(
+    client, request, who, url_name, order
+):
+    """Not narrowed by a filter, a queue's page is read through a statement compiled on the
+    first visit (issue 13, seventeenth pass): what it lists, in which order, and what a row
+    shows are read on every visit; another province's are not listed."""
+    from producers.models import Certification, Producer
+
+    viewer = request.getfixturevalue(who)
+    if url_name == "officer_producers":
+        items = [_submitted(days_ago=9), _submitted(days_ago=5), _submitted("40", days_ago=30)]
+    elif url_name == "officer_certificates":
+        items = [factories.CertificationFactory(producer=_producer(p)) for p in ("50", "50", "40")]
+    else:
+        items = [_expiring(in_days=10), _expiring(in_days=20), _expiring("40", in_days=5)]
+    model = type(items[0])
+    visible = items if who != "officer" else items[:2]
+
+    def expected() -> list[int]:
+        rows = model.objects.filter(pk__in=[i.pk for i in visible]).order_by(order, "pk")
+        return list(rows.values_list("pk", flat=True))
+
+    url = reverse(f"matching:{url_name}")
+    client.force_login(viewer)
+    assert [row.pk for row in client.get(url).context["page"].object_list] == expected()
+
+    # The province's last comes first now, under a new name.
+    moved = {
+        "submitted_at": timezone.now() - dt.timedelta(days=60),
+        "created_at": timezone.now() - dt.timedelta(days=60),
+        "expires_on": timezone.localdate() + dt.timedelta(days=1),
+    }[order]
+    model.objects.filter(pk=items[1].pk).update(**{order: moved})
+    producer_id = items[1].pk if model is Producer else items[1].producer_id
+    Producer.objects.filter(pk=producer_id).update(name_th="ชื่อใหม่ของกลุ่ม")
+    with models_compiled() as compiled:
+        response = client.get(url)
+    shown = [row.pk for row in response.context["page"].object_list]
+    assert shown == expected() and shown[0] == items[1].pk
+    assert "ชื่อใหม่ของกลุ่ม" in response.content.decode()
+    assert model not in compiled and Certification not in compiled  # the kept statement
