@@ -206,7 +206,7 @@ def partner_shortlist_count(
     return cached_count(
         (REFERRALS, QUEUES),
         f"shortlist:{user.partner_id}:{_applied_filters(filterset, ordering=False)}",
-        rows.count,
+        lambda: rows.count(),  # `rows` may be built when first used: not before a miss
     )
 
 

@@ -65,8 +65,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """The shortlist: the referrals sent to the partner's channels, waiting ones first and the
     newest first, with the count in each state, filtered, searched and sorted."""
     filterset = filter_for_page(
+        # Built only when a narrowed list reads its rows through the filters.
         PartnerReferralFilter(
-            request.GET, queryset=partner_shortlist(request.user), request=request
+            request.GET, queryset=lambda: partner_shortlist(request.user), request=request
         )
     )
     counts = partner_state_counts(request.user)
