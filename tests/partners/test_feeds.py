@@ -386,6 +386,52 @@ def test_the_page_counts_the_products_and_links_the_three_formats(partner_client
         assert f"{DOWNLOAD}?format={fmt}&amp;channel=central-shelf&amp;headers=label" in html
 
 
+def _feed_form(html: str) -> str:
+    start = html.index('data-testid="feed-form"')
+    return html[start : html.index('<div class="actions">', start)]
+
+
+def test_the_choice_form_is_kept_rendered_and_says_each_partner_its_own_channels(
+    client, partner, other_partner, channel, other_partner_org, monkeypatch
+):
+    """The form's fields are rendered once per partner's channels, query and language, then
+    kept (issue 13, seventeenth pass): what is kept is what a fresh render says, another
+    partner's channels are never in it, and a renamed channel shows its new name."""
+    from django.forms.boundfield import BoundField
+
+    from otop_portal import choices
+
+    factories.ChannelFactory(partner=other_partner_org, code="shopee-mall", name_en="Mall")
+    rendered = []
+    original = BoundField.as_widget
+    monkeypatch.setattr(
+        BoundField, "as_widget", lambda self, *a, **k: rendered.append(1) or original(self, *a, **k)
+    )
+    client.cookies["django_language"] = "en"
+    asked = [(partner, {}), (partner, {"channel": "nope"}), (other_partner, {})]
+    kept = []
+    for who, params in asked:
+        client.force_login(who)
+        kept.append(_feed_form(client.get("/partner/feed/", params).content.decode()))
+    assert rendered
+    rendered.clear()
+    for (who, params), before in zip(asked, kept, strict=True):
+        client.force_login(who)
+        assert _feed_form(client.get("/partner/feed/", params).content.decode()) == before
+    assert rendered == []  # all kept
+    assert channel.name_en in kept[0] and "Mall" not in kept[0]
+    assert "None of your channels has this code." in kept[1]
+    assert "Mall" in kept[2] and channel.name_en not in kept[2]
+
+    channel.name_en = "Central Shelf, renamed"
+    channel.save()
+    client.force_login(partner)
+    assert "Central Shelf, renamed" in _feed_form(client.get("/partner/feed/").content.decode())
+    choices._rendered_fields.clear()
+    client.force_login(other_partner)
+    assert _feed_form(client.get("/partner/feed/").content.decode()) == kept[2]
+
+
 def test_the_page_says_so_when_nothing_is_accepted_yet(partner_client, channel):
     html = partner_client.get("/partner/feed/").content.decode()
     assert "No product to list yet" in html
