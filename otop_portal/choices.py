@@ -13,17 +13,13 @@ are reference data, is kept rendered (ReferenceSelect, below).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
-from contextvars import ContextVar
 from decimal import Decimal
 from typing import TypeVar
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models import Lookup, Model
 from django.db.models.expressions import Col
@@ -32,6 +28,8 @@ from django.db.models.sql.datastructures import BaseTable, Join
 from django.db.models.sql.where import WhereNode
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import get_language
+
+from otop_portal import versions
 
 
 class ListedChoiceIterator(ModelChoiceIterator):
@@ -62,11 +60,10 @@ class ListedChoiceIterator(ModelChoiceIterator):
 T = TypeVar("T")
 
 VERSION_KEY = "reference:version"
+versions.register(VERSION_KEY)
 RENDERED_KEPT = 2000  # selects kept per process; all dropped when full (a new version drops them)
 
 _reference_models: set[str] = set()
-_in_request: ContextVar[bool] = ContextVar("reference_in_request", default=False)
-_request_version: ContextVar[int | None] = ContextVar("reference_version", default=None)
 _rendered: dict[tuple, str] = {}
 
 
@@ -86,8 +83,7 @@ def register_reference_models(*models, m2m=()) -> None:
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, time.time_ns(), None)
-    _request_version.set(None)
+    versions.renew(VERSION_KEY)
 
 
 def reference_changed(**kwargs) -> None:
@@ -99,17 +95,10 @@ def reference_changed(**kwargs) -> None:
 
 
 def reference_version() -> int:
-    """The reference data's version: read once per request (every select of a page shares
-    it), on every call outside a request."""
-    version = _request_version.get() if _in_request.get() else None
-    if version is None:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = time.time_ns()
-            if not cache.add(VERSION_KEY, version, None):
-                version = cache.get(VERSION_KEY, version)
-        if _in_request.get():
-            _request_version.set(version)
+    """The reference data's version: read once per request, with the other versions
+    (otop_portal.versions; every select of a page shares it), on every call outside a
+    request."""
+    (version,) = versions.read(VERSION_KEY)
     return version
 
 
@@ -129,20 +118,6 @@ def kept_reference(name: str, read: Callable[[], T]) -> T:
     if not connection.in_atomic_block:
         _kept[name] = (version, value)
     return value
-
-
-def _request_started(**kwargs) -> None:
-    _in_request.set(True)
-    _request_version.set(None)
-
-
-def _request_finished(**kwargs) -> None:
-    _in_request.set(False)
-    _request_version.set(None)
-
-
-request_started.connect(_request_started, dispatch_uid="reference-request-started")
-request_finished.connect(_request_finished, dispatch_uid="reference-request-finished")
 
 
 _PLAIN = (str, int, float, bool, Decimal, dt.date, type(None))

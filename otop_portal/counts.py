@@ -16,13 +16,14 @@ never taken for a fresh one.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from otop_portal import versions
 
 T = TypeVar("T")
 
@@ -35,15 +36,12 @@ def _version_key(kind: str) -> str:
     return f"counts:{kind}:version"
 
 
+versions.register(*(_version_key(kind) for kind in (REFERRALS, QUEUES)))
+
+
 def _versions(kinds: tuple[str, ...]) -> str:
-    keys = [_version_key(kind) for kind in kinds]
-    found = cache.get_many(keys)
-    missing = {key: time.time_ns() for key in keys if key not in found}
-    for key, version in missing.items():
-        if not cache.add(key, version, None):
-            version = cache.get(key, version)
-        found[key] = version
-    return ".".join(str(found[key]) for key in keys)
+    # Read with the other versions once per request (otop_portal.versions).
+    return ".".join(str(v) for v in versions.read(*(_version_key(kind) for kind in kinds)))
 
 
 def counts_changed(*kinds: str) -> None:
@@ -51,7 +49,7 @@ def counts_changed(*kinds: str) -> None:
     when the current transaction commits (a rolled-back change leaves the counts as they are)."""
 
     def drop() -> None:
-        cache.set_many({_version_key(kind): time.time_ns() for kind in kinds}, None)
+        versions.renew(*(_version_key(kind) for kind in kinds))
 
     transaction.on_commit(drop)
 
