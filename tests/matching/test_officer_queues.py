@@ -502,6 +502,7 @@ def test_the_kept_oldest_items_show_a_change_made_through_the_portal_at_once(
     assert pending.number == "1015432150009"  # as the portal stores it
     page = client.get(url)
     assert page.context["queues"]["certificates"]["oldest"].number == pending.number
+    assert f"{pending.type.name_en} {pending.number}</a>" in page.content.decode()
 
     pending.type.name_en = "Food licence"
     with django_capture_on_commit_callbacks(execute=True):
@@ -511,6 +512,7 @@ def test_the_kept_oldest_items_show_a_change_made_through_the_portal_at_once(
         channel.save()
     page = client.get(url)
     assert page.context["queues"]["certificates"]["oldest"].type.name == "Food licence"
+    assert f"Food licence {pending.number}</a>" in page.content.decode()
     assert f"{product.name_th}</span> → Marketplace" in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -518,6 +520,35 @@ def test_the_kept_oldest_items_show_a_change_made_through_the_portal_at_once(
     queues = client.get(url).context["queues"]
     assert queues["proposals"] == {"count": 0, "oldest": None}
     assert queues["to_send"]["oldest"] == proposal
+
+
+def test_the_queues_rows_are_kept_rendered_and_say_what_a_fresh_render_says(client, officer):
+    """Each queue's row on the home is rendered once per language, count and item, then kept
+    (issue 13, seventeenth pass): what is kept is what a fresh render says."""
+    from otop_portal import jinja2
+
+    oldest = _submitted(days_ago=3)
+    _submitted(days_ago=1)
+    factories.CertificationFactory(producer=_producer(status=ProducerStatus.VERIFIED))
+    client.force_login(officer)
+    url = reverse("matching:officer_home")
+
+    def queues_section(language: str) -> str:
+        client.cookies["django_language"] = language
+        html = client.get(url).content.decode()
+        start = html.index('data-testid="queues"')
+        return html[start : html.index("</section>", start)]
+
+    jinja2._kept_rows.clear()
+    first = {language: queues_section(language) for language in ("th", "en")}
+    kept = [key for key in jinja2._kept_rows if key[0] == "matching/_queues.html"]
+    assert len(kept) == 4  # the two queues with an item, in two languages
+    assert {language: queues_section(language) for language in ("th", "en")} == first
+    jinja2._kept_rows.clear()
+    assert {language: queues_section(language) for language in ("th", "en")} == first
+    assert f'<a href="{reverse("matching:officer_producer", args=[oldest.pk])}">' in first["en"]
+    assert '<td data-label="Items" data-testid="count">2</td>' in first["en"]
+    assert oldest.name_th in first["th"]
 
 
 # --- Queue lengths are kept until a service changes a queue (issue 13) ---------------------------
