@@ -513,11 +513,10 @@ class _InScope:
     def of(self, user) -> tuple[Statement, tuple] | None:
         """The user's statement and the scope argument it starts with (none for every
         province); None when the user has no province (the list is empty)."""
-        if _sees_every_province(user):
+        scope = _province_scope(user)
+        if scope is None:
             return self.everywhere, ()
-        if user.role == Role.OFFICER and (province_ids := _officer_province_ids(user)):
-            return self.in_provinces, (province_ids,)
-        return None
+        return (self.in_provinces, (scope,)) if scope else None
 
 
 def officer_candidates(user) -> QuerySet[MatchResult]:
@@ -655,15 +654,16 @@ def officer_referral_rows(user, filterset) -> ValuesList | Pages:
         data = filterset.form.cleaned_data
         return statement.pages(
             *scope,
-            read=_referral_rows,
+            read=functools.partial(_rows_as_read, Referral, REFERRAL_ROW_COLUMNS),
             states=tuple(data.get("state") or ()),
             ordering=data.get("ordering") or filterset.default_ordering,
         )
     return referral_page_rows(filterset.qs)
 
 
-def _referral_rows(found: list[dict]) -> list:
-    return values_in_order(Referral, REFERRAL_ROW_COLUMNS, found, [row["pk"] for row in found])
+def _rows_as_read(model, columns: tuple[str, ...], found: list[dict]) -> list:
+    """Rows read through a statement, in the order read, as values_in_order gives them."""
+    return values_in_order(model, columns, found, [row["pk"] for row in found])
 
 
 # What a row of the officer's queues shows (templates/jinja2/matching/_producer_rows.html,
@@ -742,11 +742,16 @@ def officer_provinces(user) -> list:
 def _in_province_scope(rows: QuerySet, user, producer_path: str = "") -> QuerySet:
     """Rows of producers in the officer's provinces (all for national officers and
     administrators); `producer_path` leads from the row to its producer ("producer__")."""
+    scope = _province_scope(user)
+    return rows.none() if scope == [] else _in_scope(rows, scope, producer_path)
+
+
+def _province_scope(user) -> list[int] | None:
+    """The provinces whose producers' rows the user sees: None for every province (national
+    officers and administrators), else their ids (none for a user who is not an officer)."""
     if _sees_every_province(user):
-        return rows
-    if user.role == Role.OFFICER:
-        return _in_provinces(rows, _officer_province_ids(user), producer_path)
-    return rows.none()
+        return None
+    return _officer_province_ids(user) if user.role == Role.OFFICER else []
 
 
 def _sees_every_province(user) -> bool:
@@ -864,10 +869,7 @@ def queue_rows(user, queue: str, filterset, **shape) -> ValuesList | Pages:
     # The queues have no state: filtered by state alone is not narrowed.
     if filtered_by_state_alone(filterset) and (scoped := _QUEUE_PAGES[queue].of(user)):
         statement, scope = scoped
-
-        def read(found: list[dict]) -> list:
-            return values_in_order(model, columns, found, [row["pk"] for row in found])
-
+        read = functools.partial(_rows_as_read, model, columns)
         return statement.pages(*scope, read=read, **shape)
     return ValuesList(filterset.qs, columns)
 
