@@ -62,6 +62,11 @@ def days(count: int) -> str:
     return ngettext("%(days)s day", "%(days)s days", count) % {"days": count}
 
 
+def expires_in(count: int) -> str:
+    """ "Expires in N days" (a certificate's badge) in the reader's language; as days()."""
+    return ngettext("Expires in %(days)s day", "Expires in %(days)s days", count) % {"days": count}
+
+
 def stars(count: int) -> str:
     """ "N stars" (an OTOP star level) in the reader's language; as days()."""
     return ngettext("%(stars)s star", "%(stars)s stars", count) % {"stars": count}
@@ -105,6 +110,7 @@ def environment(**options) -> Environment:
         kept_row=kept_row,
         days=days,
         stars=stars,
+        expires_in=expires_in,
         notification_words=describe,
     )
     env.filters.update(

@@ -186,6 +186,47 @@ def test_home_shows_each_products_first_photo(logged_in_producer, profile):
     assert first.thumbnail_url in products_page and second.thumbnail_url not in products_page
 
 
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_home_lists_say_stars_status_and_expiry_in_the_readers_language(
+    logged_in_producer, profile, stars_type, fda_type, language
+):
+    """The home's lists (Jinja2 since issue 13's seventeenth pass) say what the Django
+    templates said: each product's stars with the year awarded in the reader's era and a
+    note when the round is old, its status, and each certificate's expiry badge."""
+    from django.utils import timezone, translation
+
+    today = timezone.localdate()
+    current = factories.ProductFactory(producer=profile, name_th="ผ้าไหมดาวใหม่")
+    old = factories.ProductFactory(producer=profile, name_th="ผ้าไหมดาวเก่า")
+    stars(profile, stars_type, 4, today.year, scope="products", products=[current])
+    stars(profile, stars_type, 3, today.year - 3, scope="products", products=[old])
+    soon = factories.CertificationFactory(
+        producer=profile, type=fda_type, expires_on=today + dt.timedelta(days=10)
+    )
+    logged_in_producer.cookies["django_language"] = language
+    html = logged_in_producer.get("/producer/").content.decode()
+    listed = html.split('data-testid="home-products"', 1)[1].split("</ul>", 1)[0]
+    items = {item.split("</a>")[0].rsplit(">", 1)[-1]: item for item in listed.split("<li>")[1:]}
+    certificates = html.split('data-testid="home-certificates"', 1)[1].split("</ul>", 1)[0]
+    year = today.year + 543 if language == "th" else today.year
+    with translation.override(language):
+        assert "★★★★<" in items["ผ้าไหมดาวใหม่"]
+        assert (
+            translation.ngettext("%(stars)s star", "%(stars)s stars", 4) % {"stars": 4}
+            in (items["ผ้าไหมดาวใหม่"])
+        )
+        assert f"{year}" in items["ผ้าไหมดาวใหม่"].split('title="', 1)[1].split('"', 1)[0]
+        assert "stale" not in items["ผ้าไหมดาวใหม่"]
+        stale_note = translation.gettext("(from an earlier round: may be out of date)")
+        assert 'class="stars stale"' in items["ผ้าไหมดาวเก่า"] and stale_note in items["ผ้าไหมดาวเก่า"]
+        assert current.get_status_display() in items["ผ้าไหมดาวใหม่"]
+        expires = translation.ngettext(
+            "Expires in %(days)s day", "Expires in %(days)s days", 10
+        ) % {"days": 10}
+        assert f'data-testid="badge-expiring">{expires}</span>' in certificates
+        assert soon.type.name in certificates
+
+
 def test_home_keeps_a_constant_number_of_queries(logged_in_producer, profile, fda_type):
     def add(n):
         _products_with_photos(profile)(n)
